@@ -1,0 +1,82 @@
+"""The command-line grammar, shared by the ``vfmigrate`` command and the ``%migrate`` magic.
+
+``build_parser`` makes the whole parser; the magic passes a parser class whose ``error()``
+raises ``UsageError`` instead of exiting.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+COMMANDS = ("up", "down", "status", "create", "history", "check")
+
+
+def _add_target_options(parser: argparse.ArgumentParser, default) -> None:
+    """Options naming the database; accepted before or after the command word."""
+    group = parser.add_argument_group("database selection")
+    group.add_argument("--database", metavar="PATH", default=default,
+                       help="SQLite file to migrate (env DATABASE_PATH)")
+    group.add_argument("--migrations", metavar="DIR", default=default,
+                       help="folder of NNN_name.sql files (env MIGRATIONS_DIR; default: migrations)")
+    group.add_argument("--db", metavar="NAME", default=default,
+                       help="a database named under [tool.vfmigrate.databases] in pyproject.toml")
+    group.add_argument("--busy-timeout", metavar="SECONDS", type=float, default=default,
+                       help="how long to wait for another writer's lock (env VFMIGRATE_BUSY_TIMEOUT; default 30)")
+
+
+def _version(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a version number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a version is 0 or more, not {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _version(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+                 *, with_cli_flags: bool = True) -> argparse.ArgumentParser:
+    """The full argument parser: global options, then one sub-command."""
+    parser = parser_class(
+        prog=prog,
+        description="SQLite schema migrations: apply, roll back, dry-run and report.",
+        epilog="Databases and folders may also come from [tool.vfmigrate] in pyproject.toml.",
+    )
+    _add_target_options(parser, None)
+    if with_cli_flags:
+        parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+        parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the engine does")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=parser_class)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        _add_target_options(p, argparse.SUPPRESS)
+        return p
+
+    up = command("up", "apply every pending migration, in version order")
+    up.add_argument("--to", metavar="VERSION", type=_version, help="stop after this version")
+    up.add_argument("--dry-run", action="store_true",
+                    help="run inside a transaction and roll back: report statements, rows and schema changes")
+
+    down = command("down", "roll back the last applied migration (more with --steps, --to or --all)")
+    which = down.add_mutually_exclusive_group()
+    which.add_argument("--steps", metavar="N", type=_positive, help="roll back the last N migrations")
+    which.add_argument("--to", metavar="VERSION", type=_version, help="roll back every migration above VERSION")
+    which.add_argument("--all", action="store_true", help="roll back every applied migration")
+    down.add_argument("--dry-run", action="store_true", help="run the DOWN inside a transaction and roll back")
+    down.add_argument("--no-backup", dest="backup", action="store_false", default=None,
+                      help="skip the online backup written beside the database first (env VFMIGRATE_BACKUP=0)")
+
+    command("status", "current version; applied, pending, modified and missing migrations")
+    create = command("create", "write the next migration file, NNN_name.sql, with its header filled in")
+    create.add_argument("name", metavar="NAME", help="snake_case name, e.g. add_user_roles")
+    command("history", "every up, down, dry run and failure logged for the database, with timings")
+    command("check", "parse every migration file and report problems without touching a database")
+    return parser

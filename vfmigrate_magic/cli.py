@@ -1,0 +1,118 @@
+"""The ``vfmigrate`` command (also ``migrate`` and ``python -m vfmigrate_magic``).
+
+A thin shell over the engine: parse arguments, resolve settings, call, print, exit code.
+Imports only the standard library and the engine, so it starts fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .arguments import build_parser
+from .engine import commands, config
+from .engine.errors import MigrationError
+from .engine.results import MigrationResult
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code (0 ok, 1 error, 2 usage, 130 interrupted)."""
+    parser = build_parser(os.path.basename(sys.argv[0]) if argv is None else "vfmigrate")
+    args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.INFO,
+                            format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
+                                  busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None))
+        return COMMANDS[args.command](args, settings)
+    except MigrationError as exc:
+        if args.traceback:
+            raise
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted; the migration that was running was rolled back", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _print_result(result: MigrationResult) -> None:
+    print(f"  {result}", flush=True)
+
+
+def _heading(settings: config.Settings, target: config.Target) -> None:
+    if len(settings.targets) > 1 or target.name:
+        print(f"{target.name or 'database'}: {_rel(target.database)}", flush=True)
+
+
+def _cmd_up(args, settings: config.Settings) -> int:
+    for target in settings.targets:
+        _heading(settings, target)
+        report = commands.up(target, to=args.to, dry_run=args.dry_run, busy_timeout=settings.busy_timeout,
+                             on_result=_print_result)
+        for warning in report.warnings:
+            print(f"  warning: {warning}")
+        print(_indent(report.summary()))
+    return EXIT_OK
+
+
+def _cmd_down(args, settings: config.Settings) -> int:
+    target = settings.target
+    _heading(settings, target)
+    report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
+                           backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=_print_result)
+    print(_indent(report.summary()))
+    return EXIT_OK if report.integrity == "ok" else EXIT_ERROR
+
+
+def _cmd_status(args, settings: config.Settings) -> int:
+    for i, target in enumerate(settings.targets):
+        if i:
+            print()
+        print(commands.status(target, busy_timeout=settings.busy_timeout))
+    return EXIT_OK
+
+
+def _cmd_create(args, settings: config.Settings) -> int:
+    created = commands.create(settings.target, args.name)
+    print(f"Created {_rel(created.path)}")
+    return EXIT_OK
+
+
+def _cmd_history(args, settings: config.Settings) -> int:
+    for target in settings.targets:
+        _heading(settings, target)
+        events = commands.history(target)
+        if not events:
+            print("  no events logged yet")
+        for e in events:
+            line = f"  {e.at}  {e.direction:<4} {e.mode:<7} {e.version:03d}_{e.name}  {e.status:<6} {e.duration_ms:.0f} ms"
+            print(line + (f"  {e.error}" if e.error else ""))
+    return EXIT_OK
+
+
+def _cmd_check(args, settings: config.Settings) -> int:
+    for target in settings.targets:
+        count = commands.check(target)
+        print(f"{target.label}: {count} migration files in {_rel(target.migrations)} are well-formed")
+    return EXIT_OK
+
+
+COMMANDS = {"up": _cmd_up, "down": _cmd_down, "status": _cmd_status, "create": _cmd_create,
+            "history": _cmd_history, "check": _cmd_check}
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def _rel(path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)

@@ -1,0 +1,194 @@
+"""Running a planned list of migrations in one direction: the loop shared by ``up`` and
+``down``, with its transactions, tracking rows, concurrency re-checks, callbacks and log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from . import history
+from .errors import ChecksumMismatch, MigrationError, MigrationFailed
+from .execute import execute
+from .files import Migration
+from .results import ExecutionMode, HistoryEvent, MigrationResult
+from .sqlite import database_path, now_iso, transaction, translate
+from .tracker import VersionTracker
+
+ResultCallback = Callable[[MigrationResult], None]
+StartCallback = Callable[[Migration, str], None]
+# sqlite3 progress handler: called every ``progress_every`` VM steps; a true return aborts.
+ProgressHandler = Callable[[], "int | None"]
+
+
+@dataclass
+class Hooks:
+    """Optional callbacks a front end passes to follow a run."""
+
+    on_start: StartCallback | None = None
+    on_result: ResultCallback | None = None
+    progress_handler: ProgressHandler | None = None
+    progress_every: int = 1000
+
+
+@contextlib.contextmanager
+def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Use a caller's connection in autocommit mode for the duration, then restore it."""
+    if conn.in_transaction:
+        raise MigrationError("the connection has an open transaction; commit or roll back before migrating")
+    saved = conn.isolation_level
+    conn.isolation_level = None
+    try:
+        yield conn
+    finally:
+        conn.isolation_level = saved
+
+
+def busy_timeout(conn: sqlite3.Connection) -> float:
+    return conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+
+
+def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, mode: ExecutionMode,
+              hooks: Hooks) -> list[MigrationResult]:
+    """Run ``plan`` in order. APPLY: each migration with its tracking row in its own
+    transaction. DRY_RUN: all of them in one transaction that is rolled back.
+
+    Raises MigrationFailed (that migration rolled back; earlier ones stay in APPLY),
+    ChecksumMismatch, or DatabaseError/DatabaseLocked.
+    """
+    db = database_path(conn)
+    label = db or ":memory:"
+    tracker = VersionTracker(conn)
+    results: list[MigrationResult] = []
+    events: list[HistoryEvent] = []
+    if hooks.progress_handler is not None:
+        conn.set_progress_handler(hooks.progress_handler, hooks.progress_every)
+    current: Migration | None = None
+    started = 0.0
+    try:
+        if mode is ExecutionMode.DRY_RUN:
+            if all(m.transactional for m in plan):
+                scope = _begin(conn, label, rollback=True)
+                work = conn
+            else:
+                # A no-transaction migration cannot be rolled back: rehearse on a copy in memory.
+                work = sqlite3.connect(":memory:", isolation_level=None)
+                conn.backup(work)
+                scope = contextlib.nullcontext()
+            with scope:
+                work_tracker = VersionTracker(work)
+                work_tracker.ensure_table()
+                for current in plan:
+                    started = time.perf_counter()
+                    _notify_start(hooks, current, direction)
+                    result = execute(work, current, direction, mode, describe=True)
+                    _track(work_tracker, current, direction, result)
+                    results.append(result)
+                    events.append(_event(label, result, "ok"))
+            for result in results:
+                _notify_result(hooks, result)
+        else:
+            ensured = False
+            for current in plan:
+                started = time.perf_counter()
+                _notify_start(hooks, current, direction)
+                if current.transactional:
+                    with _begin(conn, label):
+                        if direction == "up" and not ensured:
+                            tracker.ensure_table()  # in the first migration's transaction
+                            ensured = True
+                        result = _apply_one(conn, tracker, current, direction, results)
+                else:
+                    # '-- vfmigrate: no-transaction': statements run as written (autocommit),
+                    # then the tracking row in a transaction of its own. Not atomic, by request.
+                    result = execute(conn, current, direction, mode,
+                                     applied=tuple(r.version for r in results if not r.skipped))
+                    with _begin(conn, label):
+                        tracker.ensure_table()
+                        _track(tracker, current, direction, result)
+                results.append(result)
+                if not result.skipped:
+                    events.append(_event(label, result, "ok"))
+                    history.append(db, events)
+                    events = []
+                _notify_result(hooks, result)
+        current = None
+    except BaseException as exc:
+        if current is not None:
+            error = str(exc) or type(exc).__name__
+            if isinstance(exc, KeyboardInterrupt):
+                error = "interrupted (KeyboardInterrupt); rolled back"
+            events.append(HistoryEvent(
+                at=now_iso(), database=label, version=current.version, name=current.name,
+                direction=direction, mode=mode.value, status="failed",
+                duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error,
+            ))
+        if isinstance(exc, MigrationFailed) and mode is ExecutionMode.APPLY:
+            applied = tuple(r.version for r in results if not r.skipped)
+            raise MigrationFailed(exc.file, exc.statement, exc.line, exc.reason, direction=direction,
+                                  sql=exc.sql, applied=applied) from exc.__cause__
+        raise
+    finally:
+        if hooks.progress_handler is not None:
+            conn.set_progress_handler(None, 0)
+        history.append(db, events)
+    return results
+
+
+def _apply_one(conn: sqlite3.Connection, tracker: VersionTracker, migration: Migration, direction: str,
+               done: list[MigrationResult]) -> MigrationResult:
+    """Inside the migration's transaction: re-check its state (another runner may have
+    got there first while we waited for the lock), run it, and record it."""
+    row = tracker.is_applied(migration.version)
+    if (direction == "up") == (row is not None):
+        if row is not None and row.checksum != migration.checksum:
+            raise ChecksumMismatch(migration.version, migration.filename, row.checksum, migration.checksum)
+        return MigrationResult(migration.version, migration.name, direction, ExecutionMode.APPLY, 0.0, skipped=True)
+    if direction == "down" and tracker.current_version() != migration.version:
+        # A concurrent runner applied something newer: rolling this back would be out of order.
+        raise MigrationError(
+            f"{migration.filename}: another runner applied version {tracker.current_version()} "
+            "meanwhile; run 'vfmigrate status' and try again. Nothing more was rolled back."
+        )
+    applied = tuple(r.version for r in done if not r.skipped)
+    result = execute(conn, migration, direction, ExecutionMode.APPLY, applied=applied)
+    _track(tracker, migration, direction, result)
+    return result
+
+
+def _track(tracker: VersionTracker, migration: Migration, direction: str, result: MigrationResult) -> None:
+    if direction == "up":
+        tracker.record(migration.version, migration.name, now_iso(), migration.checksum, round(result.duration_ms))
+    else:
+        tracker.remove(migration.version)
+
+
+@contextlib.contextmanager
+def _begin(conn: sqlite3.Connection, label: str, *, rollback: bool = False) -> Iterator[None]:
+    """``transaction()`` with lock and file errors at BEGIN/COMMIT turned into one line."""
+    try:
+        with transaction(conn, rollback=rollback):
+            yield
+    except sqlite3.Error as exc:
+        raise translate(exc, label, busy_timeout(conn)) from exc
+
+
+def _event(label: str, result: MigrationResult, status: str) -> HistoryEvent:
+    return HistoryEvent(
+        at=now_iso(), database=label, version=result.version, name=result.name,
+        direction=result.direction, mode=result.mode.value, status=status,
+        duration_ms=round(result.duration_ms, 3), rows_changed=result.rows_changed,
+    )
+
+
+def _notify_start(hooks: Hooks, migration: Migration, direction: str) -> None:
+    if hooks.on_start is not None:
+        hooks.on_start(migration, direction)
+
+
+def _notify_result(hooks: Hooks, result: MigrationResult) -> None:
+    if hooks.on_result is not None:
+        hooks.on_result(result)

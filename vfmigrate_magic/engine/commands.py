@@ -1,0 +1,109 @@
+"""The commands both front ends call, on a resolved :class:`~.config.Target`.
+
+Each opens the database as the command needs it (never creating it for a read or a dry run),
+calls the runner, rollback manager or status, closes the connection, and returns the
+result objects. They print nothing and exit nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+
+from . import history as event_log
+from .batch import ProgressHandler, ResultCallback, StartCallback
+from .config import Target
+from .create import create_migration
+from .errors import DatabaseError
+from .files import discover
+from .results import CreatedMigration, ExecutionMode, HistoryEvent, RunReport, StatusReport
+from .rollback import RollbackManager
+from .runner import MigrationRunner
+from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, translate
+from .status import migration_status
+
+
+@contextlib.contextmanager
+def _opened(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def up(target: Target, *, to: int | None = None, dry_run: bool = False,
+       busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
+       on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
+       progress_every: int = 1000) -> RunReport:
+    """Apply (or dry-run) the pending migrations of ``target``; creates the database file
+    when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
+    """
+    mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
+    runner = MigrationRunner(target.migrations, mode, on_start=on_start, on_result=on_result,
+                             progress_handler=progress_handler, progress_every=progress_every)
+    if not target.database.exists():
+        # Check the files before the database file is created, so bad input creates nothing.
+        for m in runner.migrations():
+            m.validate()
+        if dry_run:
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            with _opened(conn):
+                report = runner.migrate_up(conn, to=to)
+            return _relabel(report, str(target.database))
+    conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
+    with _opened(conn):
+        return runner.migrate_up(conn, to=to)
+
+
+def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
+         dry_run: bool = False, backup: bool = True, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+         on_start: StartCallback | None = None, on_result: ResultCallback | None = None,
+         progress_handler: ProgressHandler | None = None, progress_every: int = 1000) -> RunReport:
+    """Roll back the newest applied migration(s) of ``target`` (see RollbackManager)."""
+    mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
+    manager = RollbackManager(target.migrations, mode, backup=backup, on_start=on_start, on_result=on_result,
+                              progress_handler=progress_handler, progress_every=progress_every)
+    conn = connect(target.database, busy_timeout=busy_timeout)
+    with _opened(conn):
+        return manager.rollback(conn, steps=steps, to=to, all=all)
+
+
+def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> StatusReport:
+    """The state of every migration of ``target``. Read-only; a missing database is reported
+    as not created yet (every migration pending)."""
+    if not target.database.exists():
+        if not target.database.parent.is_dir():
+            raise DatabaseError(
+                f"{target.database}: the folder {target.database.parent} does not exist; create it first or fix the path"
+            )
+        return migration_status(None, target.migrations, database=str(target.database), db_name=target.name)
+    conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
+    with _opened(conn):
+        try:
+            return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name)
+        except sqlite3.Error as exc:
+            raise translate(exc, str(target.database), busy_timeout) from exc
+
+
+def create(target: Target, name: str, *, up: str = "", down: str = "") -> CreatedMigration:
+    """Write the next migration file into ``target``'s migrations folder."""
+    return create_migration(target.migrations, name, up=up, down=down)
+
+
+def history(target: Target) -> list[HistoryEvent]:
+    """Every logged up, down, dry run and failure of ``target``, oldest first. Read-only."""
+    return event_log.read(target.database)
+
+
+def check(target: Target) -> int:
+    """Parse every migration file of ``target`` (raises BadMigrationFile); returns the count."""
+    migrations = discover(target.migrations)
+    for m in migrations:
+        m.validate()
+    return len(migrations)
+
+
+def _relabel(report: RunReport, database: str) -> RunReport:
+    return replace(report, database=database)

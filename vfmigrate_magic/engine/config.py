@@ -1,0 +1,212 @@
+"""Settings: which databases, which migrations folders, how long to wait for a lock.
+
+One function, :func:`resolve`, applies the order every front end uses:
+explicit argument > environment (``DATABASE_PATH``, ``MIGRATIONS_DIR``,
+``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``) > ``[tool.vfmigrate]`` in the nearest
+``pyproject.toml`` > defaults. ``--db NAME`` picks a configured database; ``--database`` and
+``--migrations`` then override its fields.
+
+```toml
+[tool.vfmigrate]
+busy_timeout = 30          # seconds to wait for another writer's lock
+backup = true              # back up before every down
+
+[tool.vfmigrate.databases.settings]
+path = "data/settings.db"            # relative to this pyproject.toml
+migrations = "migrations/settings"   # default: migrations/<name>
+```
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .sqlite import DEFAULT_BUSY_TIMEOUT
+
+DEFAULT_MIGRATIONS = "migrations"
+TOP_KEYS = {"databases", "busy_timeout", "backup"}
+DB_KEYS = {"path", "migrations"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database and its migrations folder."""
+
+    database: Path
+    migrations: Path
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.database)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. ``targets`` holds one database, or every configured one."""
+
+    targets: tuple[Target, ...]
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    backup: bool = True
+    config_file: Path | None = None
+    names: tuple[str, ...] = ()  # every configured database name
+
+    @property
+    def target(self) -> Target:
+        """The single target; raises ConfigError when several are configured and none picked."""
+        if len(self.targets) != 1:
+            raise ConfigError(
+                f"{len(self.targets)} databases are configured in {self.config_file}: "
+                f"choose one with --db NAME ({', '.join(self.names)})"
+            )
+        return self.targets[0]
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.vfmigrate]`` table, from ``start`` up."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                if "vfmigrate" in candidate.read_text(encoding="utf-8"):
+                    return candidate
+            except (OSError, UnicodeDecodeError):
+                continue
+    return None
+
+
+def load_table(path: Path) -> dict:
+    """``[tool.vfmigrate]`` of ``path``; raises ConfigError naming the file when it is bad."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read [tool.vfmigrate] ({exc}); fix the file") from exc
+    table = data.get("tool", {}).get("vfmigrate", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.vfmigrate] must be a table")
+    for key in table:
+        if key not in TOP_KEYS:
+            raise ConfigError(f"{path}: unknown key tool.vfmigrate.{key}{_did_you_mean(key, TOP_KEYS)}")
+    return table
+
+
+def resolve(
+    *,
+    database: str | os.PathLike[str] | None = None,
+    migrations: str | os.PathLike[str] | None = None,
+    db: str | None = None,
+    busy_timeout: float | None = None,
+    backup: bool | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Resolve settings from arguments, environment, ``pyproject.toml`` and defaults.
+
+    Reads files only. Raises ConfigError for an unknown database name, a bad config file or
+    a combination that names no database.
+    """
+    env = os.environ if env is None else env
+    here = Path(cwd) if cwd is not None else Path.cwd()
+    file = Path(config_file) if config_file is not None else find_pyproject(here)
+    table = load_table(file) if file is not None else {}
+    base = file.parent if file is not None else here
+    configured = _configured(table, base, file)
+    names = tuple(configured)
+
+    timeout = _first(busy_timeout, env.get("VFMIGRATE_BUSY_TIMEOUT"), table.get("busy_timeout"), DEFAULT_BUSY_TIMEOUT)
+    try:
+        timeout = float(timeout)
+        if timeout < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(f"busy timeout must be a number of seconds (0 or more), not {timeout!r}") from None
+    do_backup = _first(backup, _env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
+
+    arg_db = Path(database) if database is not None else None
+    arg_mig = Path(migrations) if migrations is not None else None
+    env_db = env.get("DATABASE_PATH") or None
+    env_mig = env.get("MIGRATIONS_DIR") or None
+
+    if db is not None:
+        if db not in configured:
+            where = f" in {file}" if file else " (no pyproject.toml with [tool.vfmigrate] found)"
+            known = f"; configured: {', '.join(names)}" if names else ""
+            raise ConfigError(f"unknown database {db!r}{where}{_did_you_mean(db, names)}{known}")
+        chosen = configured[db]
+        targets = (Target(
+            database=(here / arg_db) if arg_db else chosen.database,
+            migrations=(here / arg_mig) if arg_mig else chosen.migrations,
+            name=db,
+        ),)
+    elif arg_db is not None or env_db is not None:
+        path = here / (arg_db or Path(env_db))
+        match = next((t for t in configured.values() if _same(t.database, path)), None)
+        if arg_mig is not None or env_mig is not None:
+            folder = here / (arg_mig or Path(env_mig))
+        elif match is not None:
+            folder = match.migrations
+        else:
+            folder = here / DEFAULT_MIGRATIONS
+        targets = (Target(path, folder, match.name if match else None),)
+    elif configured:
+        if arg_mig is not None or env_mig is not None:
+            raise ConfigError(
+                f"--migrations/MIGRATIONS_DIR with {len(configured)} configured databases: "
+                f"also pick one with --db NAME ({', '.join(names)}) or give --database PATH"
+            )
+        targets = tuple(configured.values())
+    else:
+        raise ConfigError(
+            "no database given: pass --database PATH (or set DATABASE_PATH), or name databases "
+            "under [tool.vfmigrate.databases] in pyproject.toml"
+        )
+    return Settings(targets, timeout, bool(do_backup), file, names)
+
+
+def _configured(table: dict, base: Path, file: Path | None) -> dict[str, Target]:
+    databases = table.get("databases", {})
+    if not isinstance(databases, dict):
+        raise ConfigError(f"{file}: tool.vfmigrate.databases must be a table of named databases")
+    out = {}
+    for name, entry in databases.items():
+        if not isinstance(entry, dict) or "path" not in entry:
+            raise ConfigError(f"{file}: tool.vfmigrate.databases.{name} needs a path = \"...\"")
+        for key in entry:
+            if key not in DB_KEYS:
+                raise ConfigError(
+                    f"{file}: unknown key tool.vfmigrate.databases.{name}.{key}{_did_you_mean(key, DB_KEYS)}"
+                )
+        out[name] = Target(
+            database=base / entry["path"],
+            migrations=base / entry.get("migrations", f"{DEFAULT_MIGRATIONS}/{name}"),
+            name=name,
+        )
+    return out
+
+
+def _first(*values):
+    return next(v for v in values if v is not None)
+
+
+def _env_bool(env: Mapping[str, str], key: str) -> bool | None:
+    value = env.get(key)
+    if value is None or value == "":
+        return None
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,89 @@
+"""``create NAME``: write the next migration file with its header filled in."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+from .errors import BadMigrationFile, MigrationError
+from .files import FILE_PATTERN, discover
+from .results import CreatedMigration
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,98}$")
+
+TEMPLATE = """-- Migration: {label}
+-- Description: {description}
+-- Author: {author}
+-- Date: {date}
+
+-- === UP MIGRATION ===
+{up}
+-- === DOWN MIGRATION ===
+{down}"""
+
+
+def normalize_name(name: str) -> str:
+    """``"Add user roles"`` -> ``add_user_roles``; raises MigrationError for anything that is
+    not a plain name (path separators, dots, quotes, an empty name, a leading digit)."""
+    cleaned = re.sub(r"[\s\-]+", "_", name.strip()).lower()
+    if not NAME_PATTERN.match(cleaned):
+        raise MigrationError(
+            f"bad migration name {name!r}: use letters, digits and underscores, starting with a "
+            "letter (e.g. add_user_roles); no paths, dots or quotes"
+        )
+    return cleaned
+
+
+def render(label: str, up: str = "", down: str = "", *, description: str = "", author: str = "",
+           on: str = "") -> str:
+    """The text of a migration file."""
+    up = up.strip("\n") + "\n" if up.strip() else "\n"
+    down = down.strip("\n") + "\n" if down.strip() else "\n"
+    return TEMPLATE.format(label=label, description=description, author=author, date=on, up=up, down=down)
+
+
+def default_author() -> str:
+    try:
+        return os.environ.get("VFMIGRATE_AUTHOR") or getpass.getuser()
+    except Exception:  # no user name on this system
+        return ""
+
+
+def next_version(migrations_dir: str | os.PathLike[str]) -> int:
+    """One more than the highest version in the folder (1 for an empty or missing folder)."""
+    root = Path(migrations_dir)
+    versions = [int(m.group(1)) for p in (root.iterdir() if root.is_dir() else ())
+                if (m := FILE_PATTERN.match(p.name))]
+    return max(versions, default=0) + 1
+
+
+def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: str = "", down: str = "",
+                     description: str | None = None, author: str | None = None) -> CreatedMigration:
+    """Write ``NNN_name.sql`` (next version, zero-padded to 3 digits) into the folder,
+    creating the folder if needed. Never overwrites a file. Raises MigrationError for a bad
+    name and BadMigrationFile when the folder holds malformed files.
+    """
+    clean = normalize_name(name)
+    root = Path(migrations_dir)
+    discover(root)  # refuse to add to a folder that is already broken (duplicate versions, ...)
+    version = next_version(root)
+    label = f"{version:03d}_{clean}"
+    path = root / f"{label}.sql"
+    text = render(
+        label, up, down,
+        description=description if description is not None else clean.replace("_", " ").capitalize(),
+        author=author if author is not None else default_author(),
+        on=date.today().isoformat(),
+    )
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError as exc:
+        raise BadMigrationFile(path.name, "already exists", hint="nothing was overwritten; try again") from exc
+    except OSError as exc:
+        raise MigrationError(f"{path}: cannot write ({exc.strerror or exc}); check the folder's permissions") from exc
+    return CreatedMigration(version, clean, str(path))

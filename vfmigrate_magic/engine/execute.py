@@ -1,0 +1,64 @@
+"""Running one migration's statements in one direction, shared by the runner and rollback.
+
+The caller owns the transaction: for APPLY each migration gets its own (``transaction()``
+around ``execute()`` plus its tracking row); a dry run wraps all of them in one that is rolled
+back, so a later migration sees what the earlier ones did.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from .errors import MigrationFailed
+from .files import Migration
+from .results import ExecutionMode, MigrationResult, StatementResult
+from .sqlite import schema_objects, translate
+
+# Called with the migration about to run (direction, migration) -- e.g. to move a progress bar.
+StartCallback = Callable[[Migration, str], None]
+
+
+def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode: ExecutionMode,
+            *, applied: tuple[int, ...] = (), describe: bool = False) -> MigrationResult:
+    """Run the UP or DOWN statements of ``migration`` on ``conn``; returns what they did.
+
+    Changes the database (within the caller's transaction, if any). ``describe`` also
+    compares the schema before and after (the dry run's "creates"/"drops"). Raises
+    :class:`MigrationFailed` naming the statement and line of the first error.
+    """
+    before = schema_objects(conn) if describe else None
+    results = []
+    start = time.perf_counter()
+    for stmt in migration.statements(direction):
+        changes = conn.total_changes
+        try:
+            conn.execute(stmt.sql)
+        except sqlite3.Error as exc:
+            reason = str(exc)
+            if isinstance(exc, sqlite3.OperationalError) and reason == "interrupted":
+                reason = "interrupted"
+            elif "locked" in reason or "readonly" in reason or "not a database" in reason:
+                raise translate(exc, migration.filename) from exc
+            raise MigrationFailed(migration.filename, stmt.index, stmt.line, reason,
+                                  direction=direction, sql=stmt.summary, applied=applied) from exc
+        results.append(StatementResult(stmt.index, stmt.line, stmt.summary, conn.total_changes - changes))
+    duration = (time.perf_counter() - start) * 1000
+    created = dropped = ()
+    if before is not None:
+        after = schema_objects(conn)
+        created = tuple(f"{kind} {name}" for kind, name in sorted(after.keys() - before.keys()) if name != "schema_migrations")
+        dropped = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() - after.keys()))
+    return MigrationResult(
+        version=migration.version,
+        name=migration.name,
+        direction=direction,
+        mode=mode,
+        duration_ms=duration,
+        rows_changed=sum(r.rows_changed for r in results),
+        statements=tuple(results),
+        created=created,
+        dropped=dropped,
+        warnings=migration.warnings,
+    )

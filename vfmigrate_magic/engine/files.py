@@ -1,0 +1,367 @@
+"""Migration files: naming, parsing, statement splitting, checksums and discovery.
+
+A file is ``NNN_snake_case_name.sql``: header comments, then ``-- === UP MIGRATION ===`` and
+``-- === DOWN MIGRATION ===`` (both required). Nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BadMigrationFile, DuplicateVersion
+
+FILE_PATTERN = re.compile(r"^(\d+)_([A-Za-z0-9_]+)\.sql$")
+UP_MARKER = re.compile(r"^\s*--\s*=+\s*UP MIGRATION\s*=+\s*$", re.IGNORECASE)
+DOWN_MARKER = re.compile(r"^\s*--\s*=+\s*DOWN MIGRATION\s*=+\s*$", re.IGNORECASE)
+HEADER = re.compile(r"^\s*--\s*(Migration|Description|Author|Date)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+# A file opts out of the surrounding transaction with this line before the UP marker.
+NO_TRANSACTION = re.compile(r"^\s*--\s*vfmigrate:\s*no-transaction\s*$", re.IGNORECASE)
+
+DOWN_EMPTY_WARNING = "DOWN migration SQL is empty"
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
+_FIRST_WORDS = re.compile(r"[A-Za-z_]+")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One complete SQL statement of a section, with the file line it starts on."""
+
+    sql: str
+    line: int
+    index: int  # 1-based position within its section
+
+    @property
+    def keyword(self) -> str:
+        """The statement's first keyword, upper-case (``CREATE``, ``BEGIN``, ...)."""
+        words = _FIRST_WORDS.findall(_COMMENT.sub(" ", self.sql)[:200])
+        return words[0].upper() if words else ""
+
+    @property
+    def summary(self) -> str:
+        """The statement on one line, shortened for messages and reports."""
+        text = " ".join(_COMMENT.sub(" ", self.sql).split())
+        return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A migration file, read and split into its sections. Running nothing, changing nothing.
+
+    Statements are split on first use (``statements()``/``validate()``), so listing thousands
+    of files for ``status`` only reads and hashes them.
+    """
+
+    version: int
+    name: str
+    path: Path
+    checksum: str
+    up_sql: str
+    down_sql: str
+    up_line: int  # file line of the first line of each section
+    down_line: int
+    transactional: bool = True
+    description: str = ""
+    author: str = ""
+    date: str = ""
+    _parsed: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    @property
+    def label(self) -> str:
+        """``003_add_roles`` -- the file name without ``.sql``."""
+        return self.path.stem
+
+    @property
+    def up(self) -> tuple[Statement, ...]:
+        return self.statements("up")
+
+    @property
+    def down(self) -> tuple[Statement, ...]:
+        return self.statements("down")
+
+    @property
+    def reversible(self) -> bool:
+        """True when the DOWN section holds SQL (read without splitting statements)."""
+        return not _is_only_comments(self.down_sql)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        self.validate()
+        return tuple(self._parsed["warnings"])
+
+    def statements(self, direction: str) -> tuple[Statement, ...]:
+        """The UP or DOWN statements; raises BadMigrationFile if the section is malformed."""
+        self.validate()
+        return self._parsed[direction]
+
+    def validate(self) -> None:
+        """Split both sections and check them; raises :class:`BadMigrationFile`."""
+        if "up" in self._parsed:
+            return
+        warnings: list[str] = []
+        up = split_statements(self.up_sql, file=self.filename, first_line=self.up_line)
+        down = split_statements(self.down_sql, file=self.filename, first_line=self.down_line)
+        if not up:
+            warnings.append("UP migration SQL is empty")
+        if not down:
+            warnings.append(DOWN_EMPTY_WARNING)
+        if self.transactional:
+            up = _unwrap_transaction(up, self.filename, warnings)
+            down = _unwrap_transaction(down, self.filename, warnings)
+            for stmt in up + down:
+                _refuse_outside_transaction(stmt, self.filename, warnings)
+        self._parsed.update(up=up, down=down, warnings=warnings)
+
+
+def normalize(text: str) -> str:
+    """Text with a UTF-8 BOM removed and CRLF/CR line endings turned into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def checksum(up_sql: str, down_sql: str) -> str:
+    """SHA-1 (hex) over a migration's executable SQL: the UP and DOWN sections, normalized.
+
+    Line endings, a BOM, and blank lines or spaces at a section's ends do not change it.
+    """
+    body = normalize(up_sql).strip() + "\n-- === DOWN MIGRATION ===\n" + normalize(down_sql).strip()
+    return hashlib.sha1(body.encode("utf-8")).hexdigest()
+
+
+def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> tuple[Statement, ...]:
+    """Split SQL into complete statements with ``sqlite3.complete_statement``.
+
+    Fed a line at a time, so a trigger's ``BEGIN ... END`` stays one statement and every
+    statement knows its line; several statements on one line are split apart. A last
+    statement without its ``;`` is kept when adding the ``;`` completes it (as the sqlite3
+    shell runs it). Raises :class:`BadMigrationFile` naming the line when text stays
+    incomplete (an unclosed quote, parenthesis, comment or trigger body).
+    """
+    statements: list[Statement] = []
+    buf: list[str] = []
+    start = first_line
+    for offset, line in enumerate(sql.split("\n")):
+        if not buf:
+            if not line.strip():
+                continue
+            start = first_line + offset
+        buf.append(line)
+        if ";" in line and sqlite3.complete_statement("\n".join(buf)):
+            _keep_chunk(statements, "\n".join(buf), start)
+            buf = []
+    if buf:
+        text = "\n".join(buf).rstrip()
+        if _is_only_comments(text):
+            pass
+        elif sqlite3.complete_statement(text + "\n;"):
+            _keep_chunk(statements, text + "\n;", start)
+        else:
+            raise BadMigrationFile(
+                file,
+                "incomplete SQL statement starting here (an unclosed quote, parenthesis, "
+                "comment or trigger body?)",
+                line=start,
+                hint="complete it; nothing was run",
+            )
+    return tuple(statements)
+
+
+def _keep_chunk(statements: list[Statement], text: str, line: int) -> None:
+    """Add the statements of a complete chunk (usually exactly one) to ``statements``."""
+    if text.count(";") > 1:  # maybe several statements on one line, or a trigger body
+        begin = 0
+        for cut in (i for i, ch in enumerate(text) if ch == ";"):
+            piece = text[begin:cut + 1]
+            if sqlite3.complete_statement(piece) and cut + 1 < len(text.rstrip()):
+                _keep(statements, piece, line + text.count("\n", 0, begin))
+                begin = cut + 1
+        text, line = text[begin:], line + text.count("\n", 0, begin)
+    _keep(statements, text, line)
+
+
+def _keep(statements: list[Statement], text: str, line: int) -> None:
+    if _is_only_comments(text.replace(";", " ")):  # comments only, or a lone ';'
+        return
+    lines = text.split("\n")
+    skip = 0  # report the line of the SQL, not of a comment or blank line above it
+    while skip < len(lines) and _is_only_comments(lines[skip]):
+        skip += 1
+    statements.append(Statement("\n".join(lines[skip:]).strip(), line + skip, len(statements) + 1))
+
+
+def _is_only_comments(text: str) -> bool:
+    return not _COMMENT.sub(" ", text).strip()
+
+
+def parse_name(filename: str) -> tuple[int, str]:
+    """Version and name from ``NNN_snake_case_name.sql``; raises BadMigrationFile otherwise."""
+    match = FILE_PATTERN.match(filename)
+    if not match:
+        raise BadMigrationFile(
+            filename,
+            "not a migration file name",
+            hint="name it NNN_snake_case_name.sql (e.g. 004_add_user_roles.sql), "
+            "or move it out of the migrations folder",
+        )
+    return int(match.group(1)), match.group(2)
+
+
+def parse_text(text: str, path: Path) -> Migration:
+    """Parse a migration's text. Raises :class:`BadMigrationFile` naming the file and line."""
+    version, name = parse_name(path.name)
+    text = normalize(text)
+    lines = text.split("\n")
+    up_at = down_at = None
+    meta: dict[str, str] = {}
+    transactional = True
+    for number, line in enumerate(lines):
+        if UP_MARKER.match(line):
+            if up_at is not None:
+                raise BadMigrationFile(path.name, "second UP MIGRATION marker", line=number + 1,
+                                       hint="keep one '-- === UP MIGRATION ===' line")
+            up_at = number
+        elif DOWN_MARKER.match(line):
+            if down_at is not None:
+                raise BadMigrationFile(path.name, "second DOWN MIGRATION marker", line=number + 1,
+                                       hint="keep one '-- === DOWN MIGRATION ===' line")
+            down_at = number
+        elif up_at is None:
+            header = HEADER.match(line)
+            if header:
+                meta.setdefault(header.group(1).lower(), header.group(2))
+            elif NO_TRANSACTION.match(line):
+                transactional = False
+    if up_at is None or down_at is None:
+        missing = " and ".join(
+            m for m, at in (("'-- === UP MIGRATION ==='", up_at), ("'-- === DOWN MIGRATION ==='", down_at))
+            if at is None
+        )
+        raise BadMigrationFile(path.name, f"missing the {missing} marker",
+                               hint="both markers are required")
+    if down_at < up_at:
+        raise BadMigrationFile(path.name, "the DOWN MIGRATION marker comes before the UP marker",
+                               line=down_at + 1, hint="put the UP section first")
+    if any(l.strip() and not _is_only_comments(l) for l in lines[:up_at]):
+        first = next(i for i, l in enumerate(lines[:up_at]) if l.strip() and not _is_only_comments(l))
+        raise BadMigrationFile(path.name, "SQL before the UP MIGRATION marker", line=first + 1,
+                               hint="move it below '-- === UP MIGRATION ==='")
+    up_sql = "\n".join(lines[up_at + 1:down_at])
+    down_sql = "\n".join(lines[down_at + 1:])
+    return Migration(
+        version=version,
+        name=name,
+        path=path,
+        checksum=checksum(up_sql, down_sql),
+        up_sql=up_sql,
+        down_sql=down_sql,
+        up_line=up_at + 2,
+        down_line=down_at + 2,
+        transactional=transactional,
+        description=meta.get("description", ""),
+        author=meta.get("author", ""),
+        date=meta.get("date", ""),
+    )
+
+
+_TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK"}
+
+
+def _unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> tuple[Statement, ...]:
+    """Drop one ``BEGIN`` ... ``COMMIT`` pair that wraps a section; refuse any other use.
+
+    The whole section runs in the runner's transaction anyway, so such a pair is redundant.
+    Any other transaction control could commit half a migration, so the file is refused.
+    """
+    tx = [s for s in stmts if s.keyword in _TX_WORDS and not _is_rollback_to(s)]
+    if not tx:
+        return stmts
+    if len(tx) == 2 and tx[0].keyword == "BEGIN" and tx[1].keyword in {"COMMIT", "END"}:
+        warnings.append(
+            f"BEGIN (line {tx[0].line}) and {tx[1].keyword} (line {tx[1].line}) are ignored: "
+            "the whole migration already runs in one transaction"
+        )
+        kept = [s for s in stmts if s not in tx]
+        return tuple(Statement(s.sql, s.line, i) for i, s in enumerate(kept, 1))
+    bad = tx[0] if tx[0].keyword != "BEGIN" or len(tx) == 1 else tx[1]
+    raise BadMigrationFile(
+        file,
+        f"{bad.keyword} inside a migration could commit or roll back part of it",
+        line=bad.line,
+        hint="remove it (each migration already runs in one transaction), or put "
+        "'-- vfmigrate: no-transaction' above the UP marker to run the file as written",
+    )
+
+
+def _is_rollback_to(stmt: Statement) -> bool:
+    words = _FIRST_WORDS.findall(_COMMENT.sub(" ", stmt.sql)[:200].upper())
+    return words[:1] == ["ROLLBACK"] and ("TO" in words[1:3])
+
+
+def _refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str]) -> None:
+    """Refuse statements that cannot work inside a transaction; warn about no-ops."""
+    words = [w.upper() for w in _FIRST_WORDS.findall(_COMMENT.sub(" ", stmt.sql)[:200])]
+    if words[:1] == ["VACUUM"]:
+        raise BadMigrationFile(
+            file, "VACUUM cannot run inside a transaction", line=stmt.line,
+            hint="put '-- vfmigrate: no-transaction' above the UP marker to run this file "
+            "outside one (it is then not atomic)",
+        )
+    if words[:1] == ["PRAGMA"] and "FOREIGN_KEYS" in words[1:3]:
+        warnings.append(
+            f"PRAGMA foreign_keys (line {stmt.line}) has no effect inside a transaction; "
+            "migrations run with foreign keys off and are checked with foreign_key_check after"
+        )
+
+
+def read_migration(path: Path) -> Migration:
+    """Read and parse one file; unreadable or non-UTF-8 files raise BadMigrationFile."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadMigrationFile(path.name, f"cannot be read ({exc.strerror or exc})",
+                               hint="check its permissions") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BadMigrationFile(path.name, "is not UTF-8 text", line=line,
+                               hint="save it as UTF-8") from exc
+    return parse_text(text, path)
+
+
+def discover(folder: str | os.PathLike[str]) -> list[Migration]:
+    """All migrations in ``folder``, in version order.
+
+    Files not ending in ``.sql`` and subfolders are ignored. Raises BadMigrationFile for a
+    ``.sql`` file with a bad name or content, and DuplicateVersion when two files share a
+    version. A missing folder holds no migrations.
+    """
+    root = Path(folder)
+    if not root.exists():
+        return []
+    if not root.is_dir():
+        raise BadMigrationFile(str(root), "is not a folder", hint="point --migrations at the folder of .sql files")
+    seen: dict[int, Path] = {}
+    migrations = []
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if not entry.name.lower().endswith(".sql") or not entry.is_file():
+            continue
+        version, _ = parse_name(entry.name)
+        if version in seen:
+            raise DuplicateVersion(
+                entry.name, f"has the same version {version} as {seen[version].name}",
+                hint="give one of them a new number (vfmigrate create NAME picks the next)",
+            )
+        seen[version] = Path(entry.path)
+        migrations.append(read_migration(Path(entry.path)))
+    migrations.sort(key=lambda m: m.version)
+    return migrations

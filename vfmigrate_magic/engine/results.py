@@ -1,0 +1,216 @@
+"""Result objects the engine returns. Both front ends render these: the CLI prints their
+``str()``, the notebook layer turns lists of them into DataFrames.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass, field
+
+
+def display_path(path: str) -> str:
+    """``path`` relative to the working folder when it lies inside it, else as given."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+
+
+class ExecutionMode(str, enum.Enum):
+    """How a runner executes: for real, or inside a transaction that is rolled back."""
+
+    APPLY = "apply"
+    DRY_RUN = "dry-run"
+
+
+class MigrationState(str, enum.Enum):
+    """Where a migration stands against one database."""
+
+    APPLIED = "applied"
+    PENDING = "pending"
+    MODIFIED = "modified"          # applied, but the file's checksum differs
+    MISSING = "missing"            # applied, but the file is gone
+    OUT_OF_ORDER = "out-of-order"  # pending, yet below the newest applied version
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """One executed statement: its place in the file and the rows it changed."""
+
+    index: int
+    line: int
+    sql: str  # one-line summary
+    rows_changed: int
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """One migration run in one direction (or skipped because another runner applied it)."""
+
+    version: int
+    name: str
+    direction: str  # "up" or "down"
+    mode: ExecutionMode
+    duration_ms: float
+    rows_changed: int = 0
+    statements: tuple[StatementResult, ...] = ()
+    created: tuple[str, ...] = ()  # "table users", "index idx_users_email", ...
+    dropped: tuple[str, ...] = ()
+    skipped: bool = False  # already done by a concurrent runner
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.version:03d}_{self.name}"
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"Skipped {self.label} (already {'applied' if self.direction == 'up' else 'rolled back'} by another runner)"
+        verb = {"up": "Applied", "down": "Rolled back"}[self.direction]
+        if self.mode is ExecutionMode.DRY_RUN:
+            verb = f"Dry run ({self.direction})"
+        text = f"{verb} {self.label} in {_ms(self.duration_ms)}"
+        if self.mode is ExecutionMode.DRY_RUN:
+            text += f": {len(self.statements)} statements, {self.rows_changed} rows changed"
+            if self.created:
+                text += "; creates " + ", ".join(self.created)
+            if self.dropped:
+                text += "; drops " + ", ".join(self.dropped)
+            text += " (rolled back)"
+        elif self.rows_changed:
+            text += f", {self.rows_changed} rows changed"
+        return text
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one ``up`` or ``down`` did to one database."""
+
+    database: str
+    direction: str
+    mode: ExecutionMode
+    results: tuple[MigrationResult, ...]
+    version_before: int
+    version_after: int
+    backup_path: str | None = None
+    integrity: str = "ok"
+    foreign_key_violations: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ran(self) -> tuple[MigrationResult, ...]:
+        return tuple(r for r in self.results if not r.skipped)
+
+    def __str__(self) -> str:
+        return "\n".join([*(str(r) for r in self.results), self.summary()])
+
+    def summary(self) -> str:
+        """The lines after the per-migration ones: version change, backup, checks."""
+        lines = []
+        if not self.ran:
+            lines.append("Nothing to roll back" if self.direction == "down" else "Already up to date")
+        if self.mode is ExecutionMode.DRY_RUN:
+            lines.append(f"Dry run: the database was not changed (still at version {self.version_before})")
+        else:
+            lines.append(f"Version {self.version_before} -> {self.version_after}")
+        if self.backup_path:
+            lines.append(f"Backup written to {display_path(self.backup_path)}")
+        if self.integrity != "ok":
+            lines.append(f"integrity_check: {self.integrity}")
+        if self.foreign_key_violations:
+            lines.append(f"foreign_key_check: {len(self.foreign_key_violations)} violations")
+            lines.extend(f"  {v}" for v in self.foreign_key_violations[:20])
+        elif self.ran and self.mode is ExecutionMode.APPLY:
+            lines.append("foreign_key_check: ok" + ("" if self.direction == "up" else f"; integrity_check: {self.integrity}"))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One migration's row in ``status``."""
+
+    version: int
+    name: str
+    state: MigrationState
+    applied_at: str | None = None
+    execution_time_ms: int | None = None
+    checksum: str | None = None  # of the file, or the recorded one when the file is missing
+    recorded_checksum: str | None = None
+    reversible: bool | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.version:03d}_{self.name}"
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Every migration known from the folder or the tracking table, in version order."""
+
+    database: str
+    migrations_dir: str
+    current_version: int
+    entries: tuple[StatusEntry, ...]
+    exists: bool = True
+    db_name: str | None = None
+
+    def count(self, state: MigrationState) -> int:
+        return sum(1 for e in self.entries if e.state is state)
+
+    @property
+    def pending(self) -> tuple[StatusEntry, ...]:
+        return tuple(e for e in self.entries if e.state in (MigrationState.PENDING, MigrationState.OUT_OF_ORDER))
+
+    def __str__(self) -> str:
+        title = f"{self.db_name}: " if self.db_name else ""
+        lines = [f"{title}{display_path(self.database)}  (migrations: {display_path(self.migrations_dir)})"]
+        if not self.exists:
+            lines[0] += "  -- not created yet"
+        lines.append(f"Current version: {self.current_version}")
+        rows = [("", "VERSION", "NAME", "STATE", "APPLIED AT (UTC)", "TIME")]
+        marks = {MigrationState.APPLIED: "✓", MigrationState.PENDING: "·", MigrationState.MODIFIED: "!",
+                 MigrationState.MISSING: "?", MigrationState.OUT_OF_ORDER: "!"}
+        for e in self.entries:
+            rows.append((marks[e.state], f"{e.version:03d}", e.name, e.state.value, e.applied_at or "",
+                         "" if e.execution_time_ms is None else f"{e.execution_time_ms} ms"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        totals = ", ".join(f"{self.count(s)} {s.value}" for s in MigrationState if self.count(s) or s in (MigrationState.APPLIED, MigrationState.PENDING))
+        lines.append(totals)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CreatedMigration:
+    """A migration file written by ``create``."""
+
+    version: int
+    name: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"Created {self.path}"
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One entry of the event log: an up, down, dry run or failure."""
+
+    at: str
+    database: str
+    version: int
+    name: str
+    direction: str
+    mode: str
+    status: str  # "ok" or "failed"
+    duration_ms: float
+    rows_changed: int = 0
+    error: str = ""
+    extra: dict = field(default_factory=dict, compare=False)

@@ -1,0 +1,137 @@
+"""Everything SQLite-specific: opening a database, the transaction helper, locking, schema
+snapshots, integrity checks and online backups. Another backend would replace this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from .errors import DatabaseError, DatabaseLocked
+
+DEFAULT_BUSY_TIMEOUT = 30.0
+
+
+def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: bool = False,
+            busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sqlite3.Connection:
+    """Open ``path`` in autocommit mode (the engine issues BEGIN/COMMIT itself).
+
+    Never creates a folder; creates the file only with ``create=True``. Raises DatabaseError
+    with one line naming the file when it is missing, unreadable or not a SQLite database.
+    """
+    db = Path(path)
+    if not db.parent.is_dir():
+        raise DatabaseError(f"{db}: the folder {db.parent} does not exist; create it first or fix the path")
+    if db.exists() and not db.is_file():
+        raise DatabaseError(f"{db}: is not a file; point --database at a SQLite file")
+    if not create and not db.exists():
+        raise DatabaseError(f"{db}: no such database; run 'vfmigrate up' to create it, or fix the path")
+    mode = "ro" if readonly else ("rwc" if create else "rw")
+    uri = f"file:{quote(str(db.resolve()))}?mode={mode}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout,
+                               check_same_thread=False)
+        # Reading the schema proves this is a SQLite database before anything is written.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise translate(exc, str(db), busy_timeout) from exc
+    return conn
+
+
+def translate(exc: sqlite3.Error, path: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> DatabaseError:
+    """Turn a sqlite3 error about the database file itself into a one-line DatabaseError."""
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseLocked(path, busy_timeout)
+    if "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
+        return DatabaseError(f"{path}: is not a SQLite database or is corrupt ({text}); check the path or restore a backup")
+    if "readonly" in lowered or "read-only" in lowered:
+        return DatabaseError(f"{path}: cannot write, the database is read-only ({text}); check the file's and folder's permissions")
+    if "unable to open" in lowered:
+        return DatabaseError(f"{path}: cannot open the database ({text}); check the path and permissions")
+    return DatabaseError(f"{path}: {text}")
+
+
+def database_path(conn: sqlite3.Connection) -> str | None:
+    """The file behind ``conn``'s main database, or None for an in-memory database."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection, *, rollback: bool = False) -> Iterator[sqlite3.Connection]:
+    """Run the block in one write transaction (``BEGIN IMMEDIATE``).
+
+    Commits when the block ends, unless ``rollback`` is set (dry run). Rolls back on any
+    ``BaseException`` -- a KeyboardInterrupt too -- so a migration is all or nothing.
+    ``BEGIN IMMEDIATE`` takes the write lock up front: two runners queue here (busy
+    timeout) instead of both reading a version as pending.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if rollback:
+        conn.execute("ROLLBACK")
+    else:
+        conn.execute("COMMIT")
+
+
+def schema_objects(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """``{(type, name): sql}`` for every table, index, view and trigger (not internal ones)."""
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    )
+    return {(kind, name): sql or "" for kind, name, sql in rows}
+
+
+def integrity_check(conn: sqlite3.Connection) -> str:
+    """``PRAGMA integrity_check``: ``"ok"`` or the problems found, joined by '; '."""
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    return "; ".join(rows)
+
+
+def foreign_key_check(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """``PRAGMA foreign_key_check`` as readable lines; empty when every reference resolves."""
+    return tuple(
+        f"{table} rowid {rowid} -> {parent} (constraint {fk})"
+        for table, rowid, parent, fk in conn.execute("PRAGMA foreign_key_check")
+    )
+
+
+def backup(conn: sqlite3.Connection, target: Path) -> Path:
+    """Write an online backup of ``conn``'s database to ``target`` (sqlite3 backup API)."""
+    dest = sqlite3.connect(str(target))
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
+def backup_path(db: Path, label: str) -> Path:
+    """A new file name beside ``db`` for a backup: ``<db>.<UTC time>.<label>.bak``."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    candidate = db.with_name(f"{db.name}.{stamp}.{label}.bak")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = db.with_name(f"{db.name}.{stamp}.{label}.{n}.bak")
+    return candidate
+
+
+def now_iso() -> str:
+    """The current UTC time as stored in ``applied_at``: ``YYYY-MM-DD HH:MM:SS``."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())

@@ -1,0 +1,79 @@
+"""VersionTracker: the ``schema_migrations`` table, exactly as the seed defines it."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+TABLE = "schema_migrations"
+CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+    version INTEGER PRIMARY KEY,
+    name TEXT,
+    applied_at TIMESTAMP,
+    checksum TEXT,
+    execution_time_ms INTEGER
+)"""
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    """A row of ``schema_migrations``."""
+
+    version: int
+    name: str
+    applied_at: str
+    checksum: str
+    execution_time_ms: int
+
+
+class VersionTracker:
+    """Reads and writes the tracking table on one connection.
+
+    Writes (``ensure_table``, ``record``, ``remove``) are meant to run inside the caller's
+    transaction, together with the migration they record.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def exists(self) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+        ).fetchone() is not None
+
+    def ensure_table(self) -> None:
+        """Create ``schema_migrations`` if it is not there yet."""
+        self.conn.execute(CREATE_TABLE)
+
+    def applied(self) -> dict[int, AppliedMigration]:
+        """Applied migrations by version (empty when the table does not exist). Read-only."""
+        if not self.exists():
+            return {}
+        rows = self.conn.execute(
+            f"SELECT version, name, applied_at, checksum, execution_time_ms FROM {TABLE} ORDER BY version"
+        )
+        return {row[0]: AppliedMigration(*row) for row in rows}
+
+    def current_version(self) -> int:
+        """The highest applied version, 0 when none."""
+        if not self.exists():
+            return 0
+        return self.conn.execute(f"SELECT coalesce(max(version), 0) FROM {TABLE}").fetchone()[0]
+
+    def is_applied(self, version: int) -> AppliedMigration | None:
+        row = self.conn.execute(
+            f"SELECT version, name, applied_at, checksum, execution_time_ms FROM {TABLE} WHERE version = ?",
+            (version,),
+        ).fetchone()
+        return AppliedMigration(*row) if row else None
+
+    def record(self, version: int, name: str, applied_at: str, checksum: str, execution_time_ms: int) -> None:
+        """Insert the row for an applied migration."""
+        self.conn.execute(
+            f"INSERT INTO {TABLE} (version, name, applied_at, checksum, execution_time_ms) VALUES (?, ?, ?, ?, ?)",
+            (version, name, applied_at, checksum, execution_time_ms),
+        )
+
+    def remove(self, version: int) -> None:
+        """Delete the row of a rolled-back migration."""
+        self.conn.execute(f"DELETE FROM {TABLE} WHERE version = ?", (version,))
