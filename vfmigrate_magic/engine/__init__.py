@@ -15,6 +15,7 @@ from .errors import (
     IrreversibleMigration,
     MigrationError,
     MigrationFailed,
+    MigrationInterrupted,
     MissingMigrationFile,
     OutOfOrder,
 )
@@ -38,7 +39,7 @@ from .tracker import VersionTracker
 __all__ = [
     "BadMigrationFile", "ChecksumMismatch", "ConfigError", "CreatedMigration", "DatabaseError",
     "DatabaseLocked", "DuplicateVersion", "ExecutionMode", "HistoryEvent", "IrreversibleMigration",
-    "Migration", "MigrationError", "MigrationFailed", "MigrationResult", "MigrationRunner",
+    "Migration", "MigrationError", "MigrationFailed", "MigrationInterrupted", "MigrationResult", "MigrationRunner",
     "MigrationState", "MissingMigrationFile", "OutOfOrder", "RollbackManager", "RunReport", "Settings",
     "Statement", "StatementResult", "StatusEntry", "StatusReport", "Target", "VersionTracker",
     "discover", "migration_status", "read_migration", "resolve",

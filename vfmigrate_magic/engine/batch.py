@@ -128,8 +128,8 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
             ))
         if isinstance(exc, MigrationFailed) and mode is ExecutionMode.APPLY:
             applied = tuple(r.version for r in results if not r.skipped)
-            raise MigrationFailed(exc.file, exc.statement, exc.line, exc.reason, direction=direction,
-                                  sql=exc.sql, applied=applied) from exc.__cause__
+            raise type(exc)(exc.file, exc.statement, exc.line, exc.reason, direction=direction,
+                            sql=exc.sql, applied=applied) from exc.__cause__
         raise
     finally:
         if hooks.progress_handler is not None:

@@ -110,6 +110,11 @@ class MigrationFailed(MigrationError):
         )
 
 
+class MigrationInterrupted(MigrationFailed):
+    """A statement was interrupted (Ctrl-C, a stop button, a cancelled progress handler);
+    that migration was rolled back."""
+
+
 class DatabaseError(MigrationError):
     """The database file cannot be opened, read or written."""
 

@@ -11,7 +11,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 
-from .errors import MigrationFailed
+from .errors import MigrationFailed, MigrationInterrupted
 from .files import Migration
 from .results import ExecutionMode, MigrationResult, StatementResult
 from .sqlite import schema_objects, translate
@@ -37,12 +37,12 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
             conn.execute(stmt.sql)
         except sqlite3.Error as exc:
             reason = str(exc)
-            if isinstance(exc, sqlite3.OperationalError) and reason == "interrupted":
-                reason = "interrupted"
-            elif "locked" in reason or "readonly" in reason or "not a database" in reason:
+            # A KeyboardInterrupt raised in a progress handler reaches us as "interrupted".
+            error = MigrationInterrupted if reason == "interrupted" else MigrationFailed
+            if "database is locked" in reason or "readonly" in reason or "not a database" in reason:
                 raise translate(exc, migration.filename) from exc
-            raise MigrationFailed(migration.filename, stmt.index, stmt.line, reason,
-                                  direction=direction, sql=stmt.summary, applied=applied) from exc
+            raise error(migration.filename, stmt.index, stmt.line, reason,
+                        direction=direction, sql=stmt.summary, applied=applied) from exc
         results.append(StatementResult(stmt.index, stmt.line, stmt.summary, conn.total_changes - changes))
     duration = (time.perf_counter() - start) * 1000
     created = dropped = ()

@@ -172,7 +172,26 @@ def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> t
                 line=start,
                 hint="complete it; nothing was run",
             )
+    for stmt in statements:
+        # complete_statement() does not count parentheses; an unequal count is rare, so only
+        # then is the statement parsed (EXPLAIN on an empty database: syntax errors only).
+        if stmt.sql.count("(") != stmt.sql.count(")"):
+            _check_syntax(stmt, file)
     return tuple(statements)
+
+
+def _check_syntax(stmt: Statement, file: str) -> None:
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("EXPLAIN " + stmt.sql)
+    except sqlite3.Error as exc:
+        if "syntax error" in str(exc) or "incomplete input" in str(exc):
+            raise BadMigrationFile(
+                file, f"statement {stmt.index} is not valid SQL ({exc}; an unclosed parenthesis?)",
+                line=stmt.line, hint="fix it; nothing was run",
+            ) from exc
+    finally:
+        probe.close()
 
 
 def _keep_chunk(statements: list[Statement], text: str, line: int) -> None:

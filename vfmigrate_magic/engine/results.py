@@ -18,6 +18,10 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _ms(value: float) -> str:
     return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
 
@@ -77,14 +81,14 @@ class MigrationResult:
             verb = f"Dry run ({self.direction})"
         text = f"{verb} {self.label} in {_ms(self.duration_ms)}"
         if self.mode is ExecutionMode.DRY_RUN:
-            text += f": {len(self.statements)} statements, {self.rows_changed} rows changed"
+            text += f": {plural(len(self.statements), 'statement')}, {plural(self.rows_changed, 'row')} changed"
             if self.created:
                 text += "; creates " + ", ".join(self.created)
             if self.dropped:
                 text += "; drops " + ", ".join(self.dropped)
             text += " (rolled back)"
         elif self.rows_changed:
-            text += f", {self.rows_changed} rows changed"
+            text += f", {plural(self.rows_changed, 'row')} changed"
         return text
 
 

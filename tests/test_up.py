@@ -1,0 +1,251 @@
+"""up: order, atomicity per migration, tracking rows, refusals, and the dry run."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from helpers import file_digest, tables, tracked
+
+from vfmigrate_magic import ExecutionMode, MigrationRunner
+from vfmigrate_magic.engine import commands
+from vfmigrate_magic.engine.config import Target
+from vfmigrate_magic.engine.errors import ChecksumMismatch, MigrationFailed, MigrationInterrupted, OutOfOrder
+from vfmigrate_magic.engine.files import discover
+
+
+@pytest.fixture
+def three(migrations_dir):
+    migrations_dir.add("001_users.sql", """
+        CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+        CREATE INDEX idx_users_email ON users(email);
+        """, "DROP INDEX idx_users_email;\nDROP TABLE users;")
+    migrations_dir.add("002_seed.sql", "INSERT INTO users (email) VALUES ('a@x'), ('b@x'), ('c@x');",
+                       "DELETE FROM users;")
+    migrations_dir.add("003_roles.sql", """
+        ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
+        UPDATE users SET role = 'admin' WHERE email = 'a@x';
+        """, "ALTER TABLE users DROP COLUMN role;")
+    return migrations_dir
+
+
+def schema(path):
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name != 'schema_migrations'"))
+    finally:
+        conn.close()
+
+
+def test_up_applies_every_migration_in_order_with_checksums(three, db_path, run):
+    code, out, err = run("up")
+    assert (code, err) == (0, "")
+    assert [line.split()[1] for line in out.splitlines()[:3]] == ["001_users", "002_seed", "003_roles"]
+    files = {m.version: m.checksum for m in discover(three)}
+    assert tracked(db_path) == sorted(files.items())
+    with sqlite3.connect(db_path) as conn:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(schema_migrations)")]
+        assert cols == ["version", "name", "applied_at", "checksum", "execution_time_ms"]
+        assert conn.execute("SELECT role FROM users ORDER BY id").fetchall() == [("admin",), ("user",), ("user",)]
+
+
+def test_schema_matches_plain_sqlite3_running_the_same_sql(three, db_path, tmp_path, run):
+    assert run("up")[0] == 0
+    plain = tmp_path / "plain.db"
+    conn = sqlite3.connect(plain, isolation_level=None)
+    for m in discover(three):
+        for stmt in m.up:
+            conn.execute(stmt.sql)
+    conn.close()
+    assert schema(db_path) == schema(plain)
+
+
+def test_up_twice_applies_nothing_the_second_time(three, db_path, run):
+    run("up")
+    before = file_digest(db_path)
+    code, out, _ = run("up")
+    assert code == 0 and "Already up to date" in out
+    assert file_digest(db_path) == before
+
+
+def test_up_to_stops_at_that_version(three, db_path, run):
+    assert run("up", "--to", "2")[0] == 0
+    assert [v for v, _ in tracked(db_path)] == [1, 2]
+
+
+def test_failing_migration_is_rolled_back_whole_and_earlier_ones_stay(three, db_path, run):
+    three.add("004_broken.sql", """
+        CREATE TABLE audit (id INTEGER PRIMARY KEY);
+        INSERT INTO audit (id) VALUES (1);
+        UPDATE users SET emali = 'x';
+        """, "DROP TABLE audit;")
+    three.add("005_after.sql", "CREATE TABLE after_broken (x);", "DROP TABLE after_broken;")
+    code, out, err = run("up")
+    assert code == 1
+    assert err == ("vfmigrate: error: 004_broken.sql, statement 3 (line 9): no such column: emali; "
+                   "nothing from 004_broken.sql was applied; earlier migrations in this run stay: 1, 2, 3\n")
+    assert "Applied 003_roles" in out
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3]
+    assert "audit" not in tables(db_path) and "after_broken" not in tables(db_path)
+
+
+def test_failure_is_logged_in_history(three, db_path, run):
+    three.add("004_broken.sql", "INSERT INTO nowhere VALUES (1);", "SELECT 1;")
+    run("up")
+    code, out, _ = run("history")
+    assert code == 0
+    assert "004_broken  failed" in out and "no such table: nowhere" in out
+
+
+def test_edited_applied_migration_is_refused_before_anything_changes(three, db_path, run):
+    run("up", "--to", "2")
+    (three.path / "001_users.sql").write_text(
+        (three.path / "001_users.sql").read_text().replace("email TEXT", "mail TEXT"))
+    before = file_digest(db_path)
+    code, _, err = run("up")
+    assert code == 1
+    assert err.startswith("vfmigrate: error: Checksum mismatch for migration 1 (001_users.sql)")
+    assert file_digest(db_path) == before
+
+
+def test_line_ending_conversion_of_applied_files_is_not_a_mismatch(three, db_path, run):
+    run("up")
+    for path in three.path.glob("*.sql"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    code, out, err = run("up")
+    assert (code, err) == (0, "") and "Already up to date" in out
+
+
+def test_pending_migration_below_current_version_is_refused(three, db_path, run):
+    seed = three.path.joinpath("002_seed.sql").read_text()
+    three.path.joinpath("002_seed.sql").unlink()
+    run("up")
+    three.write("002_seed.sql", seed)
+    before = file_digest(db_path)
+    code, _, err = run("up")
+    assert code == 1
+    assert err == ("vfmigrate: error: 002_seed.sql is pending but version 3 is already applied (out of order); "
+                   "renumber it above 3, or roll back below 2 first. Nothing was changed.\n")
+    assert file_digest(db_path) == before
+
+
+def test_malformed_pending_file_is_refused_before_anything_runs(three, db_path, run):
+    three.add("004_bad.sql", "CREATE TABLE x (a);\nINSERT INTO x VALUES ('oops);", "DROP TABLE x;")
+    code, _, err = run("up")
+    assert code == 1
+    assert err.startswith("vfmigrate: error: 004_bad.sql, line 8: incomplete SQL statement")
+    assert not db_path.exists()
+
+
+def test_dry_run_reports_and_leaves_the_file_byte_for_byte_unchanged(three, db_path, run):
+    run("up", "--to", "1")
+    before = file_digest(db_path)
+    code, out, _ = run("up", "--dry-run")
+    assert code == 0
+    assert "Dry run (up) 002_seed" in out and "1 statement, 3 rows changed" in out
+    assert "Dry run (up) 003_roles" in out and "2 statements, 1 row changed" in out
+    assert "the database was not changed (still at version 1)" in out
+    assert file_digest(db_path) == before
+
+
+def test_dry_run_reports_objects_created_and_dropped(migrations_dir, db_path):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);\nCREATE INDEX ia ON a(x);", "DROP TABLE a;")
+    migrations_dir.add("002_b.sql", "DROP INDEX ia;\nCREATE VIEW va AS SELECT x FROM a;", "DROP VIEW va;")
+    report = commands.up(Target(db_path, migrations_dir.path), dry_run=True)
+    first, second = report.results
+    assert first.created == ("index ia", "table a") and first.dropped == ()
+    assert second.created == ("view va",) and second.dropped == ("index ia",)
+    assert not db_path.exists()  # a dry run never creates the database
+
+
+def test_dry_run_from_python_as_in_the_seed(three, db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE keep (x)")
+    conn.commit()
+    before = file_digest(db_path)
+    report = MigrationRunner(three, mode=ExecutionMode.DRY_RUN).migrate_up(conn)
+    assert [r.version for r in report.results] == [1, 2, 3]
+    assert report.mode is ExecutionMode.DRY_RUN
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'users'").fetchone() is None
+    assert conn.isolation_level == ""  # the caller's connection is handed back as it was
+    conn.close()
+    assert file_digest(db_path) == before
+
+
+def test_runner_applies_on_a_callers_connection(three, db_path):
+    conn = sqlite3.connect(db_path)
+    seen = []
+    report = MigrationRunner(three, on_result=seen.append).migrate_up(conn)
+    assert [r.version for r in seen] == [1, 2, 3] == [r.version for r in report.results]
+    assert (report.version_before, report.version_after) == (0, 3)
+    conn.close()
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3]
+
+
+def test_runner_refuses_a_connection_with_an_open_transaction(three, db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")  # opens an implicit transaction
+    with pytest.raises(Exception, match="open transaction"):
+        MigrationRunner(three).migrate_up(conn)
+
+
+def test_interrupting_a_statement_rolls_back_the_running_migration(migrations_dir, db_path):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    migrations_dir.add("002_long.sql", """
+        CREATE TABLE big (n);
+        WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c LIMIT 2000000) INSERT INTO big SELECT n FROM c;
+        """, "DROP TABLE big;")
+    calls = []
+
+    def cancel_after_a_while():
+        calls.append(1)
+        return len(calls) > 50  # a true value asks SQLite to abort the statement
+
+    with pytest.raises(MigrationInterrupted) as err:
+        commands.up(Target(db_path, migrations_dir.path), progress_handler=cancel_after_a_while, progress_every=10000)
+    assert str(err.value) == ("002_long.sql, statement 2 (line 8): interrupted; nothing from 002_long.sql was "
+                              "applied; earlier migrations in this run stay: 1")
+    assert [v for v, _ in tracked(db_path)] == [1]
+    assert "big" not in tables(db_path)
+
+
+def test_executescript_would_commit_the_open_transaction(tmp_path):
+    """Why the engine never uses executescript: it COMMITs the transaction it is given."""
+    path = tmp_path / "x.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("CREATE TABLE first (x)")
+    conn.executescript("CREATE TABLE second (x);")
+    assert not conn.in_transaction
+    conn.execute("ROLLBACK") if conn.in_transaction else None
+    assert tables(path) == {"first", "second"}  # 'first' was committed, not rolled back
+
+
+def test_runner_never_uses_executescript():
+    import inspect
+
+    import vfmigrate_magic.engine as engine
+    import vfmigrate_magic.engine.batch, vfmigrate_magic.engine.execute, vfmigrate_magic.engine.sqlite  # noqa: E401
+    for module in (engine.batch, engine.execute, engine.sqlite, engine.runner, engine.rollback):
+        assert "executescript(" not in inspect.getsource(module)
+
+
+def test_migration_statement_errors_do_not_use_executescript_semantics(migrations_dir, db_path):
+    """A failing statement after DDL leaves no DDL behind (alembic leaves it on SQLite)."""
+    migrations_dir.add("001_two.sql", "CREATE TABLE one (x);\nCREATE TABLE one (x);", "DROP TABLE one;")
+    with pytest.raises(MigrationFailed):
+        commands.up(Target(db_path, migrations_dir.path))
+    assert "one" not in tables(db_path)
+
+
+def test_checksum_and_order_errors_are_engine_errors(three, db_path):
+    commands.up(Target(db_path, three.path))
+    three.add("001_users.sql", "CREATE TABLE changed (x);", "DROP TABLE changed;")
+    with pytest.raises(ChecksumMismatch):
+        commands.up(Target(db_path, three.path))
+    three.path.joinpath("001_users.sql").unlink()
+    three.add("000_early.sql", "SELECT 1;", "SELECT 1;")
+    with pytest.raises(OutOfOrder):
+        commands.up(Target(db_path, three.path))
