@@ -21,7 +21,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (0 ok, 1 error, 2 usage, 130 interrupted)."""
-    parser = build_parser(os.path.basename(sys.argv[0]) if argv is None else "vfmigrate")
+    called = os.path.basename(sys.argv[0]) if argv is None else ""
+    parser = build_parser("migrate" if called == "migrate" else "vfmigrate")
     args = parser.parse_args(argv)
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.INFO,
