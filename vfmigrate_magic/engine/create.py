@@ -87,3 +87,75 @@ def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: s
     except OSError as exc:
         raise MigrationError(f"{path}: cannot write ({exc.strerror or exc}); check the folder's permissions") from exc
     return CreatedMigration(version, clean, str(path))
+
+
+# --- Writing a migration again and again from a notebook cell (``%%migration NAME``) --------
+from collections.abc import Mapping  # noqa: E402 (appended section)
+
+from .files import Migration, parse_text  # noqa: E402
+
+
+def find_named(migrations_dir: str | os.PathLike[str], name: str) -> Migration | None:
+    """The newest migration in the folder named ``NNN_<name>.sql`` (``name`` normalized), or
+    None. Read-only; raises BadMigrationFile when the folder holds malformed files."""
+    clean = normalize_name(name)
+    named = [m for m in discover(migrations_dir) if m.name == clean]
+    return named[-1] if named else None
+
+
+def write_named(migrations_dir: str | os.PathLike[str], name: str, *, up: str = "", down: str = "",
+                applied: Mapping[int, str] | None = None, description: str | None = None,
+                author: str | None = None) -> tuple[CreatedMigration, str]:
+    """Write ``up``/``down`` as migration ``name`` so that running it again updates the same
+    file instead of minting a new version each time. Returns the file and what was done:
+
+    - ``"created"``: no file has that name yet; the next version is written (as ``create``).
+    - ``"updated"``: the newest ``NNN_<name>.sql`` is not in ``applied`` (version -> recorded
+      checksum) and its SQL differs; it is rewritten in place, keeping its version,
+      description and author.
+    - ``"unchanged"``: its SQL is already this SQL; nothing is written.
+
+    Raises MigrationError, writing nothing, when that file is applied and the SQL differs
+    from what was applied; BadMigrationFile when the SQL is not complete statements or the
+    folder is malformed. The text is parsed and checked before anything is written.
+    """
+    clean = normalize_name(name)
+    root = Path(migrations_dir)
+    existing = find_named(root, clean)
+    if existing is None:
+        _check_text(root / f"{next_version(root):03d}_{clean}.sql", render(f"{clean}", up, down))
+        return create_migration(root, clean, up=up, down=down, description=description, author=author), "created"
+    text = render(
+        existing.label, up, down,
+        description=description if description is not None else existing.description,
+        author=author if author is not None else existing.author,
+        on=date.today().isoformat(),
+    )
+    fresh = _check_text(existing.path, text)
+    result = CreatedMigration(existing.version, clean, str(existing.path))
+    recorded = (applied or {}).get(existing.version)
+    if recorded is not None:
+        if fresh.checksum != recorded:
+            raise MigrationError(
+                f"{existing.filename} is already applied and this SQL differs from what was applied; "
+                "put the change in a new migration (a new name), or roll this one back first "
+                "(down) and run again. Nothing was written."
+            )
+        if existing.checksum == recorded:
+            return result, "unchanged"
+        # The file was edited after it was applied and this SQL is what was applied: restore it.
+    elif existing.checksum == fresh.checksum:
+        return result, "unchanged"
+    try:
+        with open(existing.path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise MigrationError(f"{existing.path}: cannot write ({exc.strerror or exc}); check the file's permissions") from exc
+    return result, "updated"
+
+
+def _check_text(path: Path, text: str) -> Migration:
+    """Parse and check the file that would be written at ``path`` (raises BadMigrationFile)."""
+    migration = parse_text(text, path)
+    migration.validate()
+    return migration

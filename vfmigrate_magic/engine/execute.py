@@ -45,11 +45,13 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
                         direction=direction, sql=stmt.summary, applied=applied) from exc
         results.append(StatementResult(stmt.index, stmt.line, stmt.summary, conn.total_changes - changes))
     duration = (time.perf_counter() - start) * 1000
-    created = dropped = ()
+    created = dropped = altered = ()
     if before is not None:
         after = schema_objects(conn)
         created = tuple(f"{kind} {name}" for kind, name in sorted(after.keys() - before.keys()) if name != "schema_migrations")
         dropped = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() - after.keys()))
+        altered = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() & after.keys())
+                        if before[kind, name] != after[kind, name])
     return MigrationResult(
         version=migration.version,
         name=migration.name,
@@ -60,5 +62,6 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
         statements=tuple(results),
         created=created,
         dropped=dropped,
+        altered=altered,
         warnings=migration.warnings,
     )

@@ -66,6 +66,7 @@ class MigrationResult:
     statements: tuple[StatementResult, ...] = ()
     created: tuple[str, ...] = ()  # "table users", "index idx_users_email", ...
     dropped: tuple[str, ...] = ()
+    altered: tuple[str, ...] = ()  # objects whose definition changed (ALTER TABLE, rebuilds)
     skipped: bool = False  # already done by a concurrent runner
     warnings: tuple[str, ...] = ()
 
@@ -86,6 +87,8 @@ class MigrationResult:
                 text += "; creates " + ", ".join(self.created)
             if self.dropped:
                 text += "; drops " + ", ".join(self.dropped)
+            if self.altered:
+                text += "; alters " + ", ".join(self.altered)
             text += " (rolled back)"
         elif self.rows_changed:
             text += f", {plural(self.rows_changed, 'row')} changed"
