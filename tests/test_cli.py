@@ -149,3 +149,9 @@ def test_engine_imports_only_the_standard_library():
                 continue
             for name in names:
                 assert name.split(".")[0] in sys.stdlib_module_names or name == "__future__", (path.name, name)
+
+
+def test_up_with_a_missing_migrations_folder_creates_no_database(tmp_path, db_path, capsys):
+    code = cli.main(["--database", str(db_path), "--migrations", str(tmp_path / "nowhere"), "up"])
+    assert code == 1 and "the migrations folder does not exist" in capsys.readouterr().err
+    assert not db_path.exists()

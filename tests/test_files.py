@@ -156,3 +156,26 @@ def test_discover_rejects_non_utf8_files_naming_them(migrations_dir):
     with pytest.raises(BadMigrationFile) as err:
         discover(migrations_dir)
     assert str(err.value) == "001_latin1.sql, line 7: is not UTF-8 text; save it as UTF-8"
+
+
+def test_missing_migrations_folder_is_named(tmp_path):
+    with pytest.raises(BadMigrationFile) as err:
+        discover(tmp_path / "nowhere")
+    assert str(err.value) == (f"{tmp_path / 'nowhere'}: the migrations folder does not exist; check --migrations / "
+                              "MIGRATIONS_DIR, or start one with 'vfmigrate create NAME'")
+
+
+def test_unreadable_entry_is_named(migrations_dir):
+    (migrations_dir.path / "001_gone.sql").symlink_to(migrations_dir.path / "nothing-here")
+    with pytest.raises(BadMigrationFile) as err:
+        discover(migrations_dir)
+    assert str(err.value).startswith("001_gone.sql: is not a readable file")
+
+
+def test_link_to_a_file_outside_the_folder_is_refused(migrations_dir, tmp_path):
+    outside = tmp_path / "elsewhere.sql"
+    outside.write_text(migration_text("CREATE TABLE a (x);"))
+    (migrations_dir.path / "001_outside.sql").symlink_to(outside)
+    with pytest.raises(BadMigrationFile) as err:
+        discover(migrations_dir)
+    assert str(err.value).startswith(f"001_outside.sql: links to a file outside {migrations_dir.path}")

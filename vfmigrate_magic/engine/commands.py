@@ -51,10 +51,10 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
             conn = sqlite3.connect(":memory:", isolation_level=None)
             with _opened(conn):
                 report = runner.migrate_up(conn, to=to)
-            return _relabel(report, str(target.database))
+            return _warn_if_empty(replace(report, database=str(target.database)), target)
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
     with _opened(conn):
-        return runner.migrate_up(conn, to=to)
+        return _warn_if_empty(runner.migrate_up(conn, to=to), target)
 
 
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
@@ -105,5 +105,9 @@ def check(target: Target) -> int:
     return len(migrations)
 
 
-def _relabel(report: RunReport, database: str) -> RunReport:
-    return replace(report, database=database)
+def _warn_if_empty(report: RunReport, target: Target) -> RunReport:
+    """A folder with no migration files is most often a wrong path: say so."""
+    if report.results or report.version_before or any(target.migrations.glob("*.sql")):
+        return report
+    return replace(report, warnings=(*report.warnings, f"no migration files in {target.migrations}; "
+                                     "check --migrations / MIGRATIONS_DIR"))

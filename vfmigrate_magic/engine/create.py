@@ -68,7 +68,8 @@ def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: s
     """
     clean = normalize_name(name)
     root = Path(migrations_dir)
-    discover(root)  # refuse to add to a folder that is already broken (duplicate versions, ...)
+    if root.exists():
+        discover(root)  # refuse to add to a folder that is already broken (duplicate versions, ...)
     version = next_version(root)
     label = f"{version:03d}_{clean}"
     path = root / f"{label}.sql"

@@ -361,19 +361,27 @@ def discover(folder: str | os.PathLike[str]) -> list[Migration]:
     """All migrations in ``folder``, in version order.
 
     Files not ending in ``.sql`` and subfolders are ignored. Raises BadMigrationFile for a
-    ``.sql`` file with a bad name or content, and DuplicateVersion when two files share a
-    version. A missing folder holds no migrations.
+    ``.sql`` file with a bad name or content or a missing folder, and DuplicateVersion when
+    two files share a version.
     """
     root = Path(folder)
     if not root.exists():
-        return []
+        raise BadMigrationFile(str(root), "the migrations folder does not exist",
+                               hint="check --migrations / MIGRATIONS_DIR, or start one with 'vfmigrate create NAME'")
     if not root.is_dir():
         raise BadMigrationFile(str(root), "is not a folder", hint="point --migrations at the folder of .sql files")
     seen: dict[int, Path] = {}
     migrations = []
+    inside = root.resolve()
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if not entry.name.lower().endswith(".sql") or not entry.is_file():
+        if not entry.name.lower().endswith(".sql"):
             continue
+        if not entry.is_file():
+            raise BadMigrationFile(entry.name, "is not a readable file (a folder, or a broken link?)",
+                                   hint="remove it or point it at a migration file")
+        if entry.is_symlink() and inside not in Path(entry.path).resolve().parents:
+            raise BadMigrationFile(entry.name, f"links to a file outside {root}",
+                                   hint="copy the file into the migrations folder instead")
         version, _ = parse_name(entry.name)
         if version in seen:
             raise DuplicateVersion(

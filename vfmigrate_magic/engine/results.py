@@ -121,8 +121,9 @@ class RunReport:
         """The lines after the per-migration ones: version change, backup, checks."""
         lines = []
         if not self.ran:
-            lines.append("Nothing to roll back" if self.direction == "down" else "Already up to date")
-        if self.mode is ExecutionMode.DRY_RUN:
+            lines.append(("Nothing to roll back" if self.direction == "down" else "Already up to date")
+                         + f" (version {self.version_before})")
+        elif self.mode is ExecutionMode.DRY_RUN:
             lines.append(f"Dry run: the database was not changed (still at version {self.version_before})")
         else:
             lines.append(f"Version {self.version_before} -> {self.version_after}")

@@ -1,0 +1,92 @@
+"""The engine calls behind both front ends of the notebook layer, the magics and the panel:
+settings, the planned count for a progress bar, and ``up``/``down`` with interrupts
+explained. Nothing here prints or displays.
+"""
+
+from __future__ import annotations
+
+from ..engine import commands, config
+from ..engine.config import Settings, Target
+from ..engine.errors import MigrationError, MigrationFailed
+from ..engine.results import MigrationState, RunReport, display_path
+from .progress import RunProgress
+
+
+class MigrationInterrupted(MigrationError):
+    """A run was interrupted (kernel stop, Ctrl-C, a Stop button); the running migration was
+    rolled back."""
+
+
+def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None) -> Settings:
+    """``config.resolve`` with empty strings taken as "not given" (as ``%config`` may leave them)."""
+    def given(value):
+        return None if value == "" else value
+    return config.resolve(database=given(database), migrations=given(migrations), db=given(db),
+                          busy_timeout=busy_timeout, backup=backup)
+
+
+def planned(target: Target, direction: str, *, to: int | None = None, steps: int | None = None,
+            all: bool = False) -> int:
+    """How many migrations an ``up``/``down`` would run, for sizing a progress bar (the run
+    itself checks everything again). Read-only."""
+    report = commands.status(target)
+    if direction == "up":
+        return sum(1 for e in report.pending if to is None or e.version <= to)
+    applied = [e for e in report.entries if e.state in (MigrationState.APPLIED, MigrationState.MODIFIED,
+                                                         MigrationState.MISSING)]
+    if steps is not None:
+        return min(steps, len(applied))
+    if to is not None:
+        return sum(1 for e in applied if e.version > to)
+    return len(applied) if all else min(1, len(applied))
+
+
+def up(target: Target, settings: Settings, *, to: int | None = None, dry_run: bool = False,
+       progress: RunProgress | None = None) -> RunReport:
+    """``commands.up`` with the progress hooks; raises MigrationInterrupted after a stop."""
+    hooks = progress.hooks() if progress is not None else {}
+    with _interrupts(target, progress):
+        return commands.up(target, to=to, dry_run=dry_run, busy_timeout=settings.busy_timeout, **hooks)
+
+
+def down(target: Target, settings: Settings, *, steps: int | None = None, to: int | None = None,
+         all: bool = False, dry_run: bool = False, progress: RunProgress | None = None) -> RunReport:
+    """``commands.down`` (backing up first as the settings say); raises MigrationInterrupted."""
+    hooks = progress.hooks() if progress is not None else {}
+    with _interrupts(target, progress):
+        return commands.down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=settings.backup,
+                             busy_timeout=settings.busy_timeout, **hooks)
+
+
+class _interrupts:
+    """Turn an interrupted statement, or a KeyboardInterrupt between statements, into one
+    line saying what was rolled back and where the database stands."""
+
+    def __init__(self, target: Target, progress: RunProgress | None) -> None:
+        self.target, self.progress = target, progress
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None:
+            return False
+        stopped = self.progress is not None and self.progress.cancelled
+        verb = "stopped" if stopped else "interrupted"
+        if isinstance(exc, MigrationFailed) and exc.reason == "interrupted":
+            where = f"{exc.file} was rolled back at statement {exc.statement} (line {exc.line})"
+            earlier = f"; earlier migrations in this run stay: {', '.join(map(str, exc.applied))}" if exc.applied else ""
+        elif isinstance(exc, KeyboardInterrupt):
+            running = self.progress.running if self.progress is not None else None
+            where = f"{running} was rolled back" if running else "the running migration was rolled back"
+            earlier = ""
+        else:
+            return False
+        raise MigrationInterrupted(f"{verb}: {where}{earlier}; {self._now()}") from exc
+
+    def _now(self) -> str:
+        try:
+            version = commands.status(self.target).current_version
+        except (MigrationError, OSError):
+            return "run status to see where the database stands"
+        return f"{self.target.name or display_path(str(self.target.database))} is at version {version}"

@@ -1,0 +1,164 @@
+"""The engine's result objects as pandas DataFrames: fixed columns, in a fixed order.
+
+Times are UTC (``applied_at``, ``at``) and durations float milliseconds, so a frame looks the
+same on every machine apart from the times themselves. A frame that covers several databases
+starts with a ``database`` column (the configured name, else the path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from ..engine.config import Target
+from ..engine.results import (
+    CreatedMigration,
+    ExecutionMode,
+    HistoryEvent,
+    MigrationState,
+    RunReport,
+    StatusReport,
+    display_path,
+)
+
+STATUS_COLUMNS = ["version", "name", "state", "applied_at", "execution_time_ms", "checksum", "reversible"]
+RUN_COLUMNS = ["version", "name", "direction", "mode", "duration_ms", "rows_changed", "statements"]
+DRY_RUN_COLUMNS = [*RUN_COLUMNS, "creates", "drops"]
+STATEMENT_COLUMNS = ["version", "name", "statement", "line", "sql", "rows_changed"]
+HISTORY_COLUMNS = ["at", "version", "name", "direction", "mode", "status", "duration_ms", "rows_changed", "error"]
+CREATED_COLUMNS = ["version", "name", "path"]
+
+# What the checksum column says for each state: does the file still match what was applied?
+CHECKSUM_STATE = {
+    MigrationState.APPLIED: "ok",
+    MigrationState.MODIFIED: "changed",
+    MigrationState.MISSING: "no file",
+    MigrationState.PENDING: "",
+    MigrationState.OUT_OF_ORDER: "",
+}
+_DTYPES = {
+    "version": "int64", "rows_changed": "int64", "statements": "int64", "statement": "int64", "line": "int64",
+    "duration_ms": "float64", "execution_time_ms": "float64", "reversible": "boolean",
+}
+
+
+def database_label(target: Target) -> str:
+    """How a frame names a database: its configured name, else its path as the user gave it."""
+    return target.name or display_path(str(target.database))
+
+
+def _frame(rows: Iterable[dict], columns: Sequence[str], database: str | None = None) -> pd.DataFrame:
+    df = pd.DataFrame(list(rows), columns=list(columns))
+    for column in columns:
+        if column in _DTYPES:
+            df[column] = df[column].astype(_DTYPES[column])
+        elif column in ("applied_at", "at"):
+            # Stored as UTC text ("YYYY-MM-DD HH:MM:SS"); kept naive so it prints without "+00:00".
+            times = pd.to_datetime(df[column], format="ISO8601", utc=True, errors="coerce")
+            df[column] = times.dt.tz_localize(None)
+    if database is not None:
+        df.insert(0, "database", database)
+    return df
+
+
+def _concat(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    non_empty = [f for f in frames if len(f)]
+    if not non_empty:
+        return _frame([], columns, database="")[:0]
+    return pd.concat(non_empty, ignore_index=True)
+
+
+def status_frame(report: StatusReport, database: str | None = None) -> pd.DataFrame:
+    """One row per migration: version, name, state, applied_at (UTC), execution_time_ms,
+    checksum ("ok", "changed" after the file was edited, "no file"; blank while pending) and
+    whether it can be rolled back."""
+    rows = ({
+        "version": e.version,
+        "name": e.name,
+        "state": e.state.value,
+        "applied_at": e.applied_at,
+        "execution_time_ms": e.execution_time_ms,
+        "checksum": CHECKSUM_STATE[e.state],
+        "reversible": e.reversible,
+    } for e in report.entries)
+    df = _frame(rows, STATUS_COLUMNS, database)
+    df.attrs.update(database=display_path(report.database), current_version=report.current_version,
+                    migrations=display_path(report.migrations_dir))
+    return df
+
+
+def status_frames(reports: Sequence[tuple[Target, StatusReport]]) -> pd.DataFrame:
+    """``status_frame`` of one database, or all of them in one frame with a database column."""
+    if len(reports) == 1:
+        return status_frame(reports[0][1])
+    df = _concat([status_frame(r, database_label(t)) for t, r in reports], STATUS_COLUMNS)
+    df.attrs.update(current_version={database_label(t): r.current_version for t, r in reports})
+    return df
+
+
+def run_frame(report: RunReport, database: str | None = None) -> pd.DataFrame:
+    """One row per migration an ``up`` or ``down`` ran: direction, mode, duration_ms,
+    rows_changed, statements; a dry run adds the objects it creates and drops."""
+    dry = report.mode is ExecutionMode.DRY_RUN
+    rows = []
+    for r in report.results:
+        row = {
+            "version": r.version, "name": r.name, "direction": r.direction,
+            "mode": "skipped" if r.skipped else r.mode.value,
+            "duration_ms": round(r.duration_ms, 3), "rows_changed": r.rows_changed,
+            "statements": len(r.statements),
+        }
+        if dry:
+            row.update(creates=", ".join(r.created), drops=", ".join(r.dropped))
+        rows.append(row)
+    df = _frame(rows, DRY_RUN_COLUMNS if dry else RUN_COLUMNS, database)
+    df.attrs.update(database=display_path(report.database), version_before=report.version_before,
+                    version_after=report.version_after, backup_path=report.backup_path,
+                    summary=report.summary())
+    return df
+
+
+def run_frames(reports: Sequence[tuple[Target, RunReport]]) -> pd.DataFrame:
+    """``run_frame`` of one database, or of several in one frame with a database column."""
+    if len(reports) == 1:
+        return run_frame(reports[0][1])
+    dry = any(r.mode is ExecutionMode.DRY_RUN for _, r in reports)
+    return _concat([run_frame(r, database_label(t)) for t, r in reports], DRY_RUN_COLUMNS if dry else RUN_COLUMNS)
+
+
+def statements_frame(report: RunReport) -> pd.DataFrame:
+    """One row per statement run: its migration, number, file line, SQL (one line) and the
+    rows it changed -- what a dry run would do to the real data."""
+    rows = ({"version": r.version, "name": r.name, "statement": s.index, "line": s.line, "sql": s.sql,
+             "rows_changed": s.rows_changed} for r in report.results for s in r.statements)
+    df = _frame(rows, STATEMENT_COLUMNS)
+    df.attrs.update(database=display_path(report.database), summary=report.summary())
+    return df
+
+
+def history_frame(events: Sequence[HistoryEvent], database: str | None = None) -> pd.DataFrame:
+    """One row per logged up, down, dry run or failure, oldest first, with its time (UTC),
+    duration and rows changed; ``error`` says why a failed one failed."""
+    rows = ({
+        "at": e.at, "version": e.version, "name": e.name, "direction": e.direction, "mode": e.mode,
+        "status": e.status, "duration_ms": round(float(e.duration_ms), 3), "rows_changed": e.rows_changed,
+        "error": e.error or "",
+    } for e in events)
+    return _frame(rows, HISTORY_COLUMNS, database)
+
+
+def history_frames(histories: Sequence[tuple[Target, Sequence[HistoryEvent]]]) -> pd.DataFrame:
+    """The history of one database, or of all of them in one frame ordered by time."""
+    if len(histories) == 1:
+        return history_frame(histories[0][1])
+    df = _concat([history_frame(e, database_label(t)) for t, e in histories], HISTORY_COLUMNS)
+    return df.sort_values("at", kind="stable", ignore_index=True)
+
+
+def created_frame(created: CreatedMigration) -> pd.DataFrame:
+    """The file ``create`` wrote: version, name and path."""
+    return _frame([{"version": created.version, "name": created.name, "path": display_path(created.path)}],
+                  CREATED_COLUMNS)
