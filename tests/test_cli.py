@@ -155,3 +155,17 @@ def test_up_with_a_missing_migrations_folder_creates_no_database(tmp_path, db_pa
     code = cli.main(["--database", str(db_path), "--migrations", str(tmp_path / "nowhere"), "up"])
     assert code == 1 and "the migrations folder does not exist" in capsys.readouterr().err
     assert not db_path.exists()
+
+
+def test_another_tools_schema_migrations_table_is_refused(one, db_path, run):
+    import sqlite3
+    with sqlite3.connect(db_path) as conn:  # dbmate's tracking table has the same name
+        conn.execute("CREATE TABLE schema_migrations (version VARCHAR(128) PRIMARY KEY)")
+    before = file_digest(db_path)
+    for command in ("up", "status", "down"):
+        code, _, err = run(command)
+        assert code == 1
+        assert err == ("vfmigrate: error: schema_migrations has the columns (version), not vfmigrate's (version, "
+                       "name, applied_at, checksum, execution_time_ms): another tool made it; migrate this "
+                       "database with that tool, or rename its table. Nothing was changed.\n")
+    assert file_digest(db_path) == before

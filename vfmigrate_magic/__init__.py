@@ -6,30 +6,26 @@ In a notebook: ``%load_ext vfmigrate_magic``, then ``%migrate status``. From a t
 
 import logging
 
-from .engine import (
-    BadMigrationFile,
-    ChecksumMismatch,
-    ExecutionMode,
-    MigrationError,
-    MigrationFailed,
-    MigrationResult,
-    MigrationRunner,
-    MigrationState,
-    RollbackManager,
-    RunReport,
-    StatusReport,
-    VersionTracker,
-)
-
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 
-__all__ = [
+# Public names come from the engine on first use, so `vfmigrate --help` imports none of it.
+_ENGINE_NAMES = (
     "BadMigrationFile", "ChecksumMismatch", "ExecutionMode", "MigrationError", "MigrationFailed",
     "MigrationResult", "MigrationRunner", "MigrationState", "RollbackManager", "RunReport",
-    "StatusReport", "VersionTracker", "load_ipython_extension", "unload_ipython_extension",
-]
+    "StatusReport", "VersionTracker",
+)
+
+__all__ = [*_ENGINE_NAMES, "load_ipython_extension", "unload_ipython_extension"]
+
+
+def __getattr__(name: str):
+    if name in _ENGINE_NAMES:
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPython

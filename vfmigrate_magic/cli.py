@@ -11,10 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 from .arguments import build_parser
-from .engine import commands, config
-from .engine.errors import MigrationError
-from .engine.results import MigrationResult
+
+if TYPE_CHECKING:
+    from .engine import config
+    from .engine.results import MigrationResult
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -27,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.INFO,
                             format="%(levelname)s %(name)s: %(message)s")
+    # The engine is imported only once the arguments are good: --help and usage errors stay quick.
+    from .engine import config
+    from .engine.errors import MigrationError
+
     try:
         settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None))
@@ -51,6 +58,8 @@ def _heading(settings: config.Settings, target: config.Target) -> None:
 
 
 def _cmd_up(args, settings: config.Settings) -> int:
+    from .engine import commands
+
     for target in settings.targets:
         _heading(settings, target)
         report = commands.up(target, to=args.to, dry_run=args.dry_run, busy_timeout=settings.busy_timeout,
@@ -62,6 +71,8 @@ def _cmd_up(args, settings: config.Settings) -> int:
 
 
 def _cmd_down(args, settings: config.Settings) -> int:
+    from .engine import commands
+
     target = settings.target
     _heading(settings, target)
     report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
@@ -71,6 +82,8 @@ def _cmd_down(args, settings: config.Settings) -> int:
 
 
 def _cmd_status(args, settings: config.Settings) -> int:
+    from .engine import commands
+
     for i, target in enumerate(settings.targets):
         if i:
             print()
@@ -79,12 +92,16 @@ def _cmd_status(args, settings: config.Settings) -> int:
 
 
 def _cmd_create(args, settings: config.Settings) -> int:
+    from .engine import commands
+
     created = commands.create(settings.target, args.name)
     print(f"Created {_rel(created.path)}")
     return EXIT_OK
 
 
 def _cmd_history(args, settings: config.Settings) -> int:
+    from .engine import commands
+
     for target in settings.targets:
         _heading(settings, target)
         events = commands.history(target)
@@ -97,6 +114,8 @@ def _cmd_history(args, settings: config.Settings) -> int:
 
 
 def _cmd_check(args, settings: config.Settings) -> int:
+    from .engine import commands
+
     for target in settings.targets:
         count = commands.check(target)
         print(f"{target.label}: {count} migration files in {_rel(target.migrations)} are well-formed")

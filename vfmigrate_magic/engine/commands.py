@@ -26,9 +26,12 @@ from .status import migration_status
 
 
 @contextlib.contextmanager
-def _opened(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def _opened(conn: sqlite3.Connection, label: str = "", busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Iterator[sqlite3.Connection]:
+    """Close ``conn`` afterwards; any sqlite3 error that escapes becomes one DatabaseError line."""
     try:
         yield conn
+    except sqlite3.Error as exc:
+        raise translate(exc, label, busy_timeout) from exc
     finally:
         conn.close()
 
@@ -53,7 +56,7 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
                 report = runner.migrate_up(conn, to=to)
             return _warn_if_empty(replace(report, database=str(target.database)), target)
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
-    with _opened(conn):
+    with _opened(conn, str(target.database), busy_timeout):
         return _warn_if_empty(runner.migrate_up(conn, to=to), target)
 
 
@@ -66,7 +69,7 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
     manager = RollbackManager(target.migrations, mode, backup=backup, on_start=on_start, on_result=on_result,
                               progress_handler=progress_handler, progress_every=progress_every)
     conn = connect(target.database, busy_timeout=busy_timeout)
-    with _opened(conn):
+    with _opened(conn, str(target.database), busy_timeout):
         return manager.rollback(conn, steps=steps, to=to, all=all)
 
 
@@ -80,11 +83,8 @@ def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Sta
             )
         return migration_status(None, target.migrations, database=str(target.database), db_name=target.name)
     conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
-    with _opened(conn):
-        try:
-            return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name)
-        except sqlite3.Error as exc:
-            raise translate(exc, str(target.database), busy_timeout) from exc
+    with _opened(conn, str(target.database), busy_timeout):
+        return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name)
 
 
 def create(target: Target, name: str, *, up: str = "", down: str = "") -> CreatedMigration:

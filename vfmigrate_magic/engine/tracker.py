@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .errors import MigrationError
+
 TABLE = "schema_migrations"
+COLUMNS = ("version", "name", "applied_at", "checksum", "execution_time_ms")
 CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     version INTEGER PRIMARY KEY,
     name TEXT,
@@ -37,9 +40,16 @@ class VersionTracker:
         self.conn = conn
 
     def exists(self) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
-        ).fetchone() is not None
+        """Whether the table is there; raises MigrationError when another tool's table of the
+        same name is (dbmate, for one, also calls its table ``schema_migrations``)."""
+        columns = tuple(r[1] for r in self.conn.execute(f"PRAGMA table_info({TABLE})"))
+        if columns and columns != COLUMNS:
+            raise MigrationError(
+                f"{TABLE} has the columns ({', '.join(columns)}), not vfmigrate's "
+                f"({', '.join(COLUMNS)}): another tool made it; migrate this database with that "
+                "tool, or rename its table. Nothing was changed."
+            )
+        return bool(columns)
 
     def ensure_table(self) -> None:
         """Create ``schema_migrations`` if it is not there yet."""

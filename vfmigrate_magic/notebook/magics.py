@@ -1,0 +1,253 @@
+"""``%migrate`` and ``%%migration``: SQLite migrations from a notebook.
+
+Load with ``%load_ext vfmigrate_magic``. The database and folder come from the same places as
+for the ``vfmigrate`` command (``--database``/``--db``/``--migrations`` on the line,
+``DATABASE_PATH``/``MIGRATIONS_DIR``, ``[tool.vfmigrate]`` in the nearest ``pyproject.toml``),
+with one more level between the line and the environment: ``%config``::
+
+    %config MigrateMagics                      # list the settings
+    %config MigrateMagics.database = "app.db"  # or in ipython_config.py: c.MigrateMagics.database
+    %config MigrateMagics.short_errors = False # full tracebacks instead of one-line errors
+
+``%unload_ext vfmigrate_magic`` removes the magics again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, output_can_be_silenced
+from traitlets import Bool, Float, Unicode
+
+from ..engine import commands
+from ..engine.config import Settings, Target
+from ..engine.create import write_named
+from ..engine.errors import MigrationError
+from ..engine.results import ExecutionMode, RunReport, display_path
+from . import actions, frames
+from .cell import read_cell
+from .parsing import migrate_parser, migration_parser, parse
+from .progress import RunProgress
+
+
+def _usage(parser) -> str:
+    return "\n".join("    " + line for line in parser.format_help().splitlines())
+
+
+@magics_class
+class MigrateMagics(Magics):
+    """Settings of ``%migrate`` and ``%%migration``; each is overridden by the magic's own options."""
+
+    database = Unicode(None, allow_none=True, help="SQLite file to migrate, as --database "
+                       "(when unset: DATABASE_PATH, then [tool.vfmigrate] in pyproject.toml)").tag(config=True)
+    db = Unicode(None, allow_none=True, help="a database named under [tool.vfmigrate.databases], as --db").tag(config=True)
+    migrations = Unicode(None, allow_none=True, help="folder of NNN_name.sql files, as --migrations "
+                         "(when unset: MIGRATIONS_DIR, then pyproject.toml, then 'migrations')").tag(config=True)
+    busy_timeout = Float(None, allow_none=True, help="seconds to wait for another writer's lock, as "
+                         "--busy-timeout (when unset: VFMIGRATE_BUSY_TIMEOUT, pyproject.toml, 30)").tag(config=True)
+    backup = Bool(None, allow_none=True, help="back up the database before every down (when unset: "
+                  "VFMIGRATE_BACKUP, then pyproject.toml, then True); --no-backup skips it once").tag(config=True)
+    short_errors = Bool(True, help="show errors as one line (UsageError) and stop Run All there; "
+                        "False raises the engine's exception with its full traceback").tag(config=True)
+    progress = Bool(True, help="show a progress bar while up and down run in a notebook (ipywidgets)").tag(config=True)
+
+    _parser = migrate_parser()
+    _cell_parser = migration_parser()
+
+    @output_can_be_silenced
+    @line_magic("migrate")
+    def migrate(self, line: str = ""):
+        """Run a migration command; returns a pandas DataFrame.
+
+        Examples::
+
+            %migrate status                    # one row per migration: state, applied_at, time
+            df = %migrate up --dry-run         # run and roll back: statements, rows, objects
+            %migrate up                        # apply every pending migration
+            %migrate down                      # roll back the last one (--steps N, --to V, --all)
+            %migrate history --db {name}       # {python} values are expanded
+            %migrate create add_user_roles     # write the next NNN_add_user_roles.sql
+            %migrate panel                     # buttons: Up, Down, Dry run, Refresh
+
+        """
+        args = parse(self._parser, line)
+        if args is None:  # --help was printed
+            return None
+        with self._errors():
+            settings = self._settings(args)
+            return getattr(self, f"_cmd_{args.command}")(args, settings)
+
+    migrate.__doc__ += "Usage:\n\n" + _usage(_parser)
+
+    @cell_magic("migration")
+    def migration(self, line: str, cell: str):
+        """Write the cell as migration NAME, the same file again on every run until it is applied.
+
+        The cell holds the UP SQL, then a ``-- === DOWN MIGRATION ===`` line and the DOWN SQL::
+
+            %%migration add_user_roles --dry-run
+            ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
+            CREATE INDEX idx_users_role ON users(role);
+            -- === DOWN MIGRATION ===
+            DROP INDEX idx_users_role;
+            ALTER TABLE users DROP COLUMN role;
+
+        The SQL is checked (complete statements, no BEGIN/COMMIT) before anything is written.
+        Once the migration is applied, a changed cell is refused: write a new migration, or roll
+        it back first. ``--dry-run`` returns each statement with the rows it would change;
+        ``--apply`` returns what ran. An empty cell is refused by IPython itself.
+
+        """
+        args = parse(self._cell_parser, line)
+        if args is None:
+            return None
+        with self._errors():
+            settings = self._settings(args)
+            target = settings.target
+            sql = read_cell(args.name, cell)
+            applied = self._applied(target)
+            created, action = write_named(target.migrations, args.name, up=sql.up, down=sql.down,
+                                          applied=applied, description=sql.description or None)
+            print(_written(created.path, action, created.version in applied))
+            for warning in sql.warnings:
+                print(f"warning: {warning}")
+            if not (args.apply or args.dry_run):
+                return None
+            report = self._run(settings, [target], "up", to=created.version, dry_run=args.dry_run)[0][1]
+            return frames.statements_frame(report) if args.dry_run else frames.run_frame(report)
+
+    migration.__doc__ += "Usage:\n\n" + _usage(_cell_parser)
+
+    # -- commands --------------------------------------------------------------------------------
+
+    def _cmd_up(self, args, settings: Settings):
+        reports = self._run(settings, settings.targets, "up", to=args.to, dry_run=args.dry_run)
+        return frames.run_frames(reports)
+
+    def _cmd_down(self, args, settings: Settings):
+        options = {"steps": args.steps, "to": args.to, "all": args.all}
+        reports = self._run(settings, [settings.target], "down", dry_run=args.dry_run, **options)
+        report = reports[0][1]
+        if report.integrity != "ok":
+            raise MigrationError(f"integrity_check after the rollback: {report.integrity}")
+        return frames.run_frames(reports)
+
+    def _cmd_status(self, args, settings: Settings):
+        return frames.status_frames([(t, commands.status(t, busy_timeout=settings.busy_timeout))
+                                     for t in settings.targets])
+
+    def _cmd_history(self, args, settings: Settings):
+        return frames.history_frames([(t, commands.history(t)) for t in settings.targets])
+
+    def _cmd_create(self, args, settings: Settings):
+        return frames.created_frame(commands.create(settings.target, args.name))
+
+    def _cmd_check(self, args, settings: Settings):
+        import pandas as pd
+
+        rows = [{"database": frames.database_label(t), "migrations": display_path(str(t.migrations)),
+                 "files": commands.check(t), "ok": True} for t in settings.targets]
+        return pd.DataFrame(rows, columns=["database", "migrations", "files", "ok"])
+
+    def _cmd_panel(self, args, settings: Settings):
+        from .panel import MigrationPanel
+
+        return MigrationPanel(settings=settings)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _settings(self, args) -> Settings:
+        """Line options win; then these traits; then environment, pyproject.toml, defaults."""
+        line_picks = args.database is not None or args.db is not None
+        backup = getattr(args, "backup", None)
+        return actions.resolve(
+            database=args.database if line_picks else self.database,
+            db=args.db if line_picks else self.db,
+            migrations=args.migrations if args.migrations is not None else self.migrations,
+            busy_timeout=args.busy_timeout if args.busy_timeout is not None else self.busy_timeout,
+            backup=backup if backup is not None else self.backup,
+        )
+
+    def _run(self, settings: Settings, targets, direction: str, *, dry_run: bool = False,
+             **options) -> list[tuple[Target, RunReport]]:
+        """Run up or down on each target with a progress bar, printing each summary."""
+        progress = self._progress(targets, direction, **options)
+        reports = []
+        try:
+            for target in targets:
+                call = actions.up if direction == "up" else actions.down
+                report = call(target, settings, dry_run=dry_run, progress=progress, **options)
+                reports.append((target, report))
+                self._print_summary(targets, target, report)
+        except BaseException:
+            progress.finish(False, "failed")
+            raise
+        progress.finish(True)
+        return reports
+
+    def _progress(self, targets, direction: str, **options) -> RunProgress:
+        if not (self.progress and getattr(self.shell, "kernel", None) is not None):
+            return RunProgress()
+        try:
+            from IPython.display import display
+        except ImportError:  # pragma: no cover
+            return RunProgress()
+        total = sum(actions.planned(t, direction, **options) for t in targets)
+        if not total:
+            return RunProgress()
+        progress, box = RunProgress.widgets(total)
+        display(box)
+        return progress
+
+    @staticmethod
+    def _print_summary(targets, target: Target, report: RunReport) -> None:
+        lines = [str(r) for r in report.results if r.mode is ExecutionMode.DRY_RUN]
+        lines += [f"warning: {w}" for w in report.warnings]
+        lines += report.summary().splitlines()
+        if len(targets) > 1:
+            lines = [f"{frames.database_label(target)}:"] + [f"  {line}" for line in lines]
+        print("\n".join(lines))
+
+    def _applied(self, target: Target) -> dict[int, str]:
+        """Version -> recorded checksum of what is applied (nothing when no database yet)."""
+        if not target.database.exists():
+            return {}
+        report = commands.status(target)
+        return {e.version: e.recorded_checksum for e in report.entries if e.recorded_checksum is not None}
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """An engine error becomes a plain UsageError: one line, and Run All stops here."""
+        try:
+            yield
+        except MigrationError as exc:
+            if not self.short_errors:
+                raise
+            raise UsageError(str(exc)) from exc
+
+
+def _written(path: str, action: str, applied: bool) -> str:
+    shown = display_path(path)
+    if action == "created":
+        return f"Created {shown}"
+    if action == "updated":
+        return f"Restored {shown} to the SQL that was applied" if applied else f"Updated {shown} (not applied yet)"
+    return f"Unchanged {shown} ({'applied' if applied else 'not applied yet'})"
+
+
+def load_ipython_extension(ipython) -> None:
+    """Register ``%migrate`` and ``%%migration`` (``%load_ext vfmigrate_magic``)."""
+    ipython.register_magics(MigrateMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    """Remove the magics and their settings again (``%unload_ext vfmigrate_magic``)."""
+    manager = ipython.magics_manager
+    if manager.magics["line"].get("migrate") is not None:
+        del manager.magics["line"]["migrate"]
+    if manager.magics["cell"].get("migration") is not None:
+        del manager.magics["cell"]["migration"]
+    manager.registry.pop(MigrateMagics.__name__, None)
+    ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, MigrateMagics)]
