@@ -249,3 +249,26 @@ def test_checksum_and_order_errors_are_engine_errors(three, db_path):
     three.add("000_early.sql", "SELECT 1;", "SELECT 1;")
     with pytest.raises(OutOfOrder):
         commands.up(Target(db_path, three.path))
+
+
+def test_no_transaction_directive_runs_vacuum_and_records_it(migrations_dir, db_path, run):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);\nINSERT INTO a VALUES (1);", "DROP TABLE a;")
+    migrations_dir.write("002_vacuum.sql", "-- vfmigrate: no-transaction\n"
+                         "-- === UP MIGRATION ===\nVACUUM;\n-- === DOWN MIGRATION ===\nSELECT 1;\n")
+    run("up", "--to", "1")
+    before = file_digest(db_path)
+    code, out, _ = run("up", "--dry-run")  # rehearsed on a copy in memory
+    assert code == 0 and "Dry run (up) 002_vacuum" in out
+    assert file_digest(db_path) == before
+    code, out, _ = run("up")
+    assert code == 0 and "Applied 002_vacuum" in out
+    assert [v for v, _ in tracked(db_path)] == [1, 2]
+
+
+def test_file_wrapped_in_begin_commit_applies_as_one_migration(migrations_dir, db_path, run):
+    migrations_dir.add("001_wrapped.sql", "BEGIN;\nCREATE TABLE a (x);\nCREATE TABLE b (y);\nCOMMIT;",
+                       "BEGIN TRANSACTION;\nDROP TABLE b;\nDROP TABLE a;\nEND TRANSACTION;")
+    code, out, _ = run("up")
+    assert code == 0 and "warning: 001_wrapped.sql: BEGIN (line 7) and COMMIT (line 10) are ignored" in out
+    assert {"a", "b"} <= tables(db_path)
+    assert run("down")[0] == 0 and not {"a", "b"} & tables(db_path)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from . import history
-from .errors import ChecksumMismatch, MigrationError, MigrationFailed
+from .errors import ChecksumMismatch, MigrationError
 from .execute import execute
 from .files import Migration
 from .results import ExecutionMode, HistoryEvent, MigrationResult
@@ -71,13 +71,13 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
     try:
         if mode is ExecutionMode.DRY_RUN:
             if all(m.transactional for m in plan):
-                scope = _begin(conn, label, rollback=True)
+                scope: contextlib.AbstractContextManager = _begin(conn, label, rollback=True)
                 work = conn
             else:
                 # A no-transaction migration cannot be rolled back: rehearse on a copy in memory.
                 work = sqlite3.connect(":memory:", isolation_level=None)
                 conn.backup(work)
-                scope = contextlib.nullcontext()
+                scope = contextlib.closing(work)
             with scope:
                 work_tracker = VersionTracker(work)
                 work_tracker.ensure_table()
@@ -126,10 +126,6 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                 direction=direction, mode=mode.value, status="failed",
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error,
             ))
-        if isinstance(exc, MigrationFailed) and mode is ExecutionMode.APPLY:
-            applied = tuple(r.version for r in results if not r.skipped)
-            raise type(exc)(exc.file, exc.statement, exc.line, exc.reason, direction=direction,
-                            sql=exc.sql, applied=applied) from exc.__cause__
         raise
     finally:
         if hooks.progress_handler is not None:

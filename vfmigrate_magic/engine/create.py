@@ -100,6 +100,8 @@ def find_named(migrations_dir: str | os.PathLike[str], name: str) -> Migration |
     """The newest migration in the folder named ``NNN_<name>.sql`` (``name`` normalized), or
     None. Read-only; raises BadMigrationFile when the folder holds malformed files."""
     clean = normalize_name(name)
+    if not Path(migrations_dir).exists():
+        return None
     named = [m for m in discover(migrations_dir) if m.name == clean]
     return named[-1] if named else None
 
