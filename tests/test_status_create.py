@@ -97,3 +97,10 @@ def test_created_file_is_a_valid_empty_migration(migrations_dir, db_path, run):
     assert "DOWN migration SQL is empty" in out
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT name FROM schema_migrations").fetchall() == [("placeholder",)]
+
+
+def test_status_with_no_migrations_folder_yet_says_so(tmp_path, db_path, capsys):
+    from vfmigrate_magic.cli import main
+    assert main(["--database", str(db_path), "--migrations", str(tmp_path / "later"), "status"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "app.db  (migrations: later)  -- not created yet  -- the migrations folder does not exist yet"

@@ -17,7 +17,7 @@ _ENGINE_NAMES = (
     "StatusReport", "VersionTracker",
 )
 
-__all__ = [*_ENGINE_NAMES, "load_ipython_extension", "unload_ipython_extension"]
+__all__ = [*_ENGINE_NAMES, "MigrationPanel", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def __getattr__(name: str):
@@ -25,6 +25,10 @@ def __getattr__(name: str):
         from . import engine
 
         return getattr(engine, name)
+    if name == "MigrationPanel":  # needs ipywidgets: imported only when asked for
+        from .notebook.panel import MigrationPanel
+
+        return MigrationPanel
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -11,7 +11,7 @@ import argparse
 COMMANDS = ("up", "down", "status", "create", "history", "check")
 
 
-def _add_target_options(parser: argparse.ArgumentParser, default) -> None:
+def add_target_options(parser: argparse.ArgumentParser, default) -> None:
     """Options naming the database; accepted before or after the command word."""
     group = parser.add_argument_group("database selection")
     group.add_argument("--database", metavar="PATH", default=default,
@@ -42,14 +42,18 @@ def _positive(text: str) -> int:
 
 
 def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
-                 *, with_cli_flags: bool = True) -> argparse.ArgumentParser:
-    """The full argument parser: global options, then one sub-command."""
+                 *, with_cli_flags: bool = True, extra_commands: dict[str, str] | None = None) -> argparse.ArgumentParser:
+    """The full argument parser: global options, then one sub-command.
+
+    ``extra_commands`` (name -> help) adds commands a front end has on top of the CLI's, such
+    as the notebook's ``panel``; they take the database options only.
+    """
     parser = parser_class(
         prog=prog,
         description="SQLite schema migrations: apply, roll back, dry-run and report.",
         epilog="Databases and folders may also come from [tool.vfmigrate] in pyproject.toml.",
     )
-    _add_target_options(parser, None)
+    add_target_options(parser, None)
     if with_cli_flags:
         parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
         parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the engine does")
@@ -57,7 +61,7 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
-        _add_target_options(p, argparse.SUPPRESS)
+        add_target_options(p, argparse.SUPPRESS)
         return p
 
     up = command("up", "apply every pending migration, in version order")
@@ -79,4 +83,6 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     create.add_argument("name", metavar="NAME", help="snake_case name, e.g. add_user_roles")
     command("history", "every up, down, dry run and failure logged for the database, with timings")
     command("check", "parse every migration file and report problems without touching a database")
+    for name, text in (extra_commands or {}).items():
+        command(name, text)
     return parser

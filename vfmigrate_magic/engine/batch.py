@@ -15,7 +15,7 @@ from .errors import ChecksumMismatch, MigrationError
 from .execute import execute
 from .files import Migration
 from .results import ExecutionMode, HistoryEvent, MigrationResult
-from .sqlite import database_path, now_iso, transaction, translate
+from .sqlite import database_path, now_iso, now_precise, transaction, translate
 from .tracker import VersionTracker
 
 ResultCallback = Callable[[MigrationResult], None]
@@ -122,7 +122,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
             if isinstance(exc, KeyboardInterrupt):
                 error = "interrupted (KeyboardInterrupt); rolled back"
             events.append(HistoryEvent(
-                at=now_iso(), database=label, version=current.version, name=current.name,
+                at=now_precise(), database=label, version=current.version, name=current.name,
                 direction=direction, mode=mode.value, status="failed",
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error,
             ))
@@ -174,7 +174,7 @@ def _begin(conn: sqlite3.Connection, label: str, *, rollback: bool = False) -> I
 
 def _event(label: str, result: MigrationResult, status: str) -> HistoryEvent:
     return HistoryEvent(
-        at=now_iso(), database=label, version=result.version, name=result.name,
+        at=now_precise(), database=label, version=result.version, name=result.name,
         direction=result.direction, mode=result.mode.value, status=status,
         duration_ms=round(result.duration_ms, 3), rows_changed=result.rows_changed,
     )

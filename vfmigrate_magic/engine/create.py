@@ -5,11 +5,13 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import tempfile
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 from .errors import BadMigrationFile, MigrationError
-from .files import FILE_PATTERN, discover
+from .files import FILE_PATTERN, Migration, discover, parse_text
 from .results import CreatedMigration
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,98}$")
@@ -91,9 +93,6 @@ def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: s
 
 
 # --- Writing a migration again and again from a notebook cell (``%%migration NAME``) --------
-from collections.abc import Mapping  # noqa: E402 (appended section)
-
-from .files import Migration, parse_text  # noqa: E402
 
 
 def find_named(migrations_dir: str | os.PathLike[str], name: str) -> Migration | None:
@@ -150,8 +149,11 @@ def write_named(migrations_dir: str | os.PathLike[str], name: str, *, up: str = 
     elif existing.checksum == fresh.checksum:
         return result, "unchanged"
     try:
-        with open(existing.path, "w", encoding="utf-8", newline="\n") as handle:
+        # Write beside it, then replace: a crash mid-write never leaves half a migration.
+        fd, temp = tempfile.mkstemp(dir=existing.path.parent, prefix=f".{existing.path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.replace(temp, existing.path)
     except OSError as exc:
         raise MigrationError(f"{existing.path}: cannot write ({exc.strerror or exc}); check the file's permissions") from exc
     return result, "updated"

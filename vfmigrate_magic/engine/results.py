@@ -167,6 +167,7 @@ class StatusReport:
     entries: tuple[StatusEntry, ...]
     exists: bool = True
     db_name: str | None = None
+    folder_exists: bool = True
 
     def count(self, state: MigrationState) -> int:
         return sum(1 for e in self.entries if e.state is state)
@@ -180,6 +181,8 @@ class StatusReport:
         lines = [f"{title}{display_path(self.database)}  (migrations: {display_path(self.migrations_dir)})"]
         if not self.exists:
             lines[0] += "  -- not created yet"
+        if not self.folder_exists:
+            lines[0] += "  -- the migrations folder does not exist yet"
         lines.append(f"Current version: {self.current_version}")
         rows = [("", "VERSION", "NAME", "STATE", "APPLIED AT (UTC)", "TIME")]
         marks = {MigrationState.APPLIED: "✓", MigrationState.PENDING: "·", MigrationState.MODIFIED: "!",

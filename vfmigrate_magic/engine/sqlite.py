@@ -132,6 +132,11 @@ def backup_path(db: Path, label: str) -> Path:
     return candidate
 
 
+def now_precise() -> str:
+    """The current UTC time with milliseconds, for the event log: ``YYYY-MM-DD HH:MM:SS.mmm``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
 def now_iso() -> str:
     """The current UTC time as stored in ``applied_at``: ``YYYY-MM-DD HH:MM:SS``."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from pathlib import Path
 
 from .files import discover
 from .results import MigrationState, StatusEntry, StatusReport
@@ -14,10 +15,12 @@ def migration_status(conn: sqlite3.Connection | None, migrations_dir: str | os.P
                      database: str = ":memory:", db_name: str | None = None) -> StatusReport:
     """Compare the folder's files with ``schema_migrations``. Read-only.
 
-    ``conn`` may be None for a database that does not exist yet (everything is pending).
+    ``conn`` may be None for a database that does not exist yet (everything is pending). A
+    migrations folder that does not exist yet holds no migrations (the report says so).
     Raises BadMigrationFile for a malformed folder.
     """
-    files = {m.version: m for m in discover(migrations_dir)}
+    folder_exists = Path(migrations_dir).is_dir()
+    files = {m.version: m for m in discover(migrations_dir)} if folder_exists else {}
     applied = VersionTracker(conn).applied() if conn is not None else {}
     current = max(applied, default=0)
     entries = []
@@ -46,4 +49,5 @@ def migration_status(conn: sqlite3.Connection | None, migrations_dir: str | os.P
         entries=tuple(entries),
         exists=conn is not None,
         db_name=db_name,
+        folder_exists=folder_exists,
     )

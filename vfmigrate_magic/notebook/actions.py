@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from ..engine import commands, config
 from ..engine.config import Settings, Target
-from ..engine.errors import MigrationError, MigrationFailed
+from ..engine.errors import MigrationError, MigrationInterrupted
 from ..engine.results import MigrationState, RunReport, display_path
 from .progress import RunProgress
 
 
-class MigrationInterrupted(MigrationError):
-    """A run was interrupted (kernel stop, Ctrl-C, a Stop button); the running migration was
-    rolled back."""
+class RunInterrupted(MigrationError):
+    """A run was interrupted (kernel stop, Ctrl-C, a Stop button): what was rolled back and
+    where the database stands, in one line."""
 
 
 def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None) -> Settings:
@@ -43,7 +43,7 @@ def planned(target: Target, direction: str, *, to: int | None = None, steps: int
 
 def up(target: Target, settings: Settings, *, to: int | None = None, dry_run: bool = False,
        progress: RunProgress | None = None) -> RunReport:
-    """``commands.up`` with the progress hooks; raises MigrationInterrupted after a stop."""
+    """``commands.up`` with the progress hooks; raises RunInterrupted after a stop."""
     hooks = progress.hooks() if progress is not None else {}
     with _interrupts(target, progress):
         return commands.up(target, to=to, dry_run=dry_run, busy_timeout=settings.busy_timeout, **hooks)
@@ -51,7 +51,7 @@ def up(target: Target, settings: Settings, *, to: int | None = None, dry_run: bo
 
 def down(target: Target, settings: Settings, *, steps: int | None = None, to: int | None = None,
          all: bool = False, dry_run: bool = False, progress: RunProgress | None = None) -> RunReport:
-    """``commands.down`` (backing up first as the settings say); raises MigrationInterrupted."""
+    """``commands.down`` (backing up first as the settings say); raises RunInterrupted."""
     hooks = progress.hooks() if progress is not None else {}
     with _interrupts(target, progress):
         return commands.down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=settings.backup,
@@ -73,7 +73,7 @@ class _interrupts:
             return False
         stopped = self.progress is not None and self.progress.cancelled
         verb = "stopped" if stopped else "interrupted"
-        if isinstance(exc, MigrationFailed) and exc.reason == "interrupted":
+        if isinstance(exc, MigrationInterrupted):
             where = f"{exc.file} was rolled back at statement {exc.statement} (line {exc.line})"
             earlier = f"; earlier migrations in this run stay: {', '.join(map(str, exc.applied))}" if exc.applied else ""
         elif isinstance(exc, KeyboardInterrupt):
@@ -82,7 +82,7 @@ class _interrupts:
             earlier = ""
         else:
             return False
-        raise MigrationInterrupted(f"{verb}: {where}{earlier}; {self._now()}") from exc
+        raise RunInterrupted(f"{verb}: {where}{earlier}; {self._now()}") from exc
 
     def _now(self) -> str:
         try:

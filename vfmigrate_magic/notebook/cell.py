@@ -7,6 +7,7 @@ control -- before anything is written, and errors name the line of the cell.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,36 @@ def read_cell(name: str, body: str) -> CellMigration:
         migration.validate()
     except BadMigrationFile as exc:
         line = f", cell line {exc.line - shift}" if exc.line else ""
-        reason = exc.reason + (f"; {exc.hint}" if exc.hint else "")
-        raise BadMigrationFile(f"{where}{line}", reason.replace("nothing was run", "nothing was written")) from exc
+        reason = (exc.reason + (f"; {exc.hint}" if exc.hint else "")).replace("nothing was run", "nothing was written")
+        if "nothing was written" not in reason:
+            reason += "; nothing was written"
+        raise BadMigrationFile(f"{where}{line}", reason) from exc
     if not migration.up:
         raise BadMigrationFile(where, "the cell has no UP SQL", hint="write the UP statements first; nothing was written")
+    for section in ("up", "down"):
+        for stmt in migration.statements(section):
+            problem = syntax_error(stmt.sql)
+            if problem:
+                label = "statement" if section == "up" else "DOWN statement"
+                raise BadMigrationFile(f"{where}, cell line {stmt.line - shift}",
+                                       f"{label} {stmt.index} is not valid SQL ({problem}; a missing ';'?)",
+                                       hint="fix it; nothing was written")
     return CellMigration(migration.up_sql, migration.down_sql, migration.description, migration.warnings)
+
+
+def syntax_error(sql: str) -> str | None:
+    """SQLite's syntax error for ``sql``, or None. Parsed with EXPLAIN on an empty in-memory
+    database, so unknown tables and columns are not errors here: only the grammar is checked
+    (a cell is small, so every statement is; the engine checks files more lightly)."""
+    if sql.lstrip().upper().startswith("EXPLAIN"):
+        return None
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("EXPLAIN " + sql)
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if "syntax error" in text or "incomplete input" in text or "unrecognized token" in text:
+            return text
+    finally:
+        probe.close()
+    return None

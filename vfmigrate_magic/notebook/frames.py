@@ -24,7 +24,7 @@ from ..engine.results import (
 
 STATUS_COLUMNS = ["version", "name", "state", "applied_at", "execution_time_ms", "checksum", "reversible"]
 RUN_COLUMNS = ["version", "name", "direction", "mode", "duration_ms", "rows_changed", "statements"]
-DRY_RUN_COLUMNS = [*RUN_COLUMNS, "creates", "drops"]
+DRY_RUN_COLUMNS = [*RUN_COLUMNS, "creates", "drops", "alters"]
 STATEMENT_COLUMNS = ["version", "name", "statement", "line", "sql", "rows_changed"]
 HISTORY_COLUMNS = ["at", "version", "name", "direction", "mode", "status", "duration_ms", "rows_changed", "error"]
 CREATED_COLUMNS = ["version", "name", "path"]
@@ -101,7 +101,7 @@ def status_frames(reports: Sequence[tuple[Target, StatusReport]]) -> pd.DataFram
 
 def run_frame(report: RunReport, database: str | None = None) -> pd.DataFrame:
     """One row per migration an ``up`` or ``down`` ran: direction, mode, duration_ms,
-    rows_changed, statements; a dry run adds the objects it creates and drops."""
+    rows_changed, statements; a dry run adds the objects it creates, drops and alters."""
     dry = report.mode is ExecutionMode.DRY_RUN
     rows = []
     for r in report.results:
@@ -112,7 +112,8 @@ def run_frame(report: RunReport, database: str | None = None) -> pd.DataFrame:
             "statements": len(r.statements),
         }
         if dry:
-            row.update(creates=", ".join(r.created), drops=", ".join(r.dropped))
+            row.update(creates=", ".join(r.created), drops=", ".join(r.dropped),
+                       alters=", ".join(getattr(r, "altered", ())))
         rows.append(row)
     df = _frame(rows, DRY_RUN_COLUMNS if dry else RUN_COLUMNS, database)
     df.attrs.update(database=display_path(report.database), version_before=report.version_before,

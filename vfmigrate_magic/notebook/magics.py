@@ -107,13 +107,13 @@ class MigrateMagics(Magics):
             settings = self._settings(args)
             target = settings.target
             sql = read_cell(args.name, cell)
-            applied = self._applied(target)
+            applied = self._applied(target, settings)
             created, action = write_named(target.migrations, args.name, up=sql.up, down=sql.down,
                                           applied=applied, description=sql.description or None)
             print(_written(created.path, action, created.version in applied))
-            for warning in sql.warnings:
-                print(f"warning: {warning}")
             if not (args.apply or args.dry_run):
+                for warning in sql.warnings:  # a run prints them with its summary
+                    print(f"warning: {warning}")
                 return None
             report = self._run(settings, [target], "up", to=created.version, dry_run=args.dry_run)[0][1]
             return frames.statements_frame(report) if args.dry_run else frames.run_frame(report)
@@ -210,11 +210,11 @@ class MigrateMagics(Magics):
             lines = [f"{frames.database_label(target)}:"] + [f"  {line}" for line in lines]
         print("\n".join(lines))
 
-    def _applied(self, target: Target) -> dict[int, str]:
+    def _applied(self, target: Target, settings: Settings) -> dict[int, str]:
         """Version -> recorded checksum of what is applied (nothing when no database yet)."""
         if not target.database.exists():
             return {}
-        report = commands.status(target)
+        report = commands.status(target, busy_timeout=settings.busy_timeout)
         return {e.version: e.recorded_checksum for e in report.entries if e.recorded_checksum is not None}
 
     @contextlib.contextmanager
@@ -240,6 +240,9 @@ def _written(path: str, action: str, applied: bool) -> str:
 def load_ipython_extension(ipython) -> None:
     """Register ``%migrate`` and ``%%migration`` (``%load_ext vfmigrate_magic``)."""
     ipython.register_magics(MigrateMagics)
+    magics = ipython.magics_manager.registry[MigrateMagics.__name__]
+    if magics not in ipython.configurables:  # IPython 9 adds it itself; older ones do not
+        ipython.configurables.append(magics)
 
 
 def unload_ipython_extension(ipython) -> None:

@@ -9,7 +9,7 @@ import shlex
 
 from IPython.core.error import UsageError
 
-from ..arguments import _add_target_options, build_parser
+from ..arguments import add_target_options, build_parser
 
 
 class HelpShown(Exception):
@@ -28,18 +28,10 @@ class MagicArgumentParser(argparse.ArgumentParser):
         raise UsageError((message or f"{self.prog}: error").strip())
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
-    # argparse has no public way back to the sub-command action build_parser made.
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
 def migrate_parser() -> argparse.ArgumentParser:
     """``%migrate``: the CLI's commands and options, plus the notebook's ``panel``."""
-    parser = build_parser("%migrate", MagicArgumentParser, with_cli_flags=False)
-    text = "open the migration panel: database picker, status table, Up, Down, Dry run, Refresh"
-    panel = _subcommands(parser).add_parser("panel", help=text, description=text)
-    _add_target_options(panel, argparse.SUPPRESS)
-    return parser
+    panel = "open the migration panel: database picker, status table, Up, Down, Dry run, Refresh"
+    return build_parser("%migrate", MagicArgumentParser, with_cli_flags=False, extra_commands={"panel": panel})
 
 
 def migration_parser() -> argparse.ArgumentParser:
@@ -56,7 +48,7 @@ def migration_parser() -> argparse.ArgumentParser:
     mode.add_argument("--dry-run", action="store_true",
                       help="then run it (and any pending one before it) in a transaction that is rolled "
                       "back: rows changed per statement, objects created and dropped")
-    _add_target_options(parser, None)
+    add_target_options(parser, None)
     return parser
 
 

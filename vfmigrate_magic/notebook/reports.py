@@ -36,6 +36,9 @@ def timing_bars(df: pd.DataFrame, column: str | None = None, *, color: str = "#7
         if column is None:
             raise ValueError(f"no time column in this frame: expected one of {', '.join(TIME_COLUMNS)}")
     styler = _styler(df).bar(subset=[column], color=color, vmin=0)
+    # Styler merges cells with identical CSS into one rule, so which rules exist would depend on
+    # whether two times happen to round alike; a per-row marker keeps one rule per cell.
+    styler = styler.apply(lambda values: [f"--vfm-row: {i}" for i in range(len(values))], subset=[column])
     return styler.format(na_rep="").format({column: "{:.1f}"}, na_rep="")
 
 
@@ -52,5 +55,5 @@ def status_table(df: pd.DataFrame) -> Styler:
         background = COLOURS.get(state)
         return [f"background-color: {background}" if background else ""] * len(row)
 
-    formats = {c: "{:.0f}" for c in TIME_COLUMNS if c in marked.columns}
+    formats = {c: "{:.1f}" for c in TIME_COLUMNS if c in marked.columns}
     return styler.apply(colour, axis=1).format(na_rep="").format(formats, na_rep="")

@@ -1,0 +1,90 @@
+"""Long work: progress while migrations run, and an interrupt that rolls the running one back."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+from pathlib import Path
+
+import pytest
+from IPython.core.error import UsageError
+
+from nbhelpers import objects, versions, write_migration
+from vfmigrate_magic.engine import config
+from vfmigrate_magic.notebook import actions
+from vfmigrate_magic.notebook.progress import RunProgress
+
+SLOW = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000000)
+INSERT INTO ticks SELECT i FROM n;"""
+
+
+def test_a_kernel_interrupt_inside_a_long_statement_rolls_that_migration_back(ip, app):
+    write_migration(Path("migrations"), "003_slow.sql", "CREATE TABLE ticks (i INTEGER);\n" + SLOW,
+                    "DROP TABLE ticks;")
+    # What the kernel's stop button does: SIGINT, i.e. KeyboardInterrupt in the main thread.
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(UsageError) as raised:
+            ip.run_cell("%migrate up --database app.db")
+    finally:
+        timer.cancel()
+    assert str(raised.value) == ("interrupted: 003_slow.sql was rolled back at statement 2 (line 8); "
+                                 "earlier migrations in this run stay: 1, 2; app.db is at version 2")
+    assert versions(Path("app.db")) == [1, 2]
+    assert "ticks" not in objects(Path("app.db"))
+    history = ip.run_line_magic("migrate", "history --database app.db")
+    assert history[["version", "status"]].values.tolist()[-1] == [3, "failed"]
+
+
+def test_the_bar_counts_migrations_and_turns_green(app):
+    target = config.resolve(database="app.db").target
+    progress, box = RunProgress.widgets(actions.planned(target, "up"))
+    assert box.children == (progress.bar, progress.label)
+    assert (progress.bar.value, progress.bar.max, progress.label.value) == (0, 2, "0 of 2")
+    seen = []
+    progress.bar.observe(lambda change: seen.append(change["new"]), names="value")
+    report = actions.up(target, config.resolve(database="app.db"), progress=progress)
+    progress.finish(True, report.summary().splitlines()[0])
+    assert seen == [1, 2]
+    assert (progress.bar.bar_style, progress.label.value) == ("success", "Version 0 -> 2")
+
+
+def test_planned_counts_what_up_and_down_would_run(app):
+    target = config.resolve(database="app.db").target
+    assert actions.planned(target, "up") == 2
+    assert actions.planned(target, "up", to=1) == 1
+    actions.up(target, config.resolve(database="app.db"))
+    assert actions.planned(target, "down") == 1
+    assert actions.planned(target, "down", steps=5) == 2
+    assert actions.planned(target, "down", to=0) == 2
+    assert actions.planned(target, "down", all=True) == 2
+
+
+def test_the_running_migration_and_its_time_show_in_the_label():
+    times = iter([0.0, 0.0, 0.1, 1.3])
+
+    class Label:
+        value = ""
+
+    class Migration:
+        label = "003_backfill"
+
+    progress = RunProgress(3, label=Label(), clock=lambda: next(times))
+    progress.on_start(Migration(), "up")
+    assert progress.label.value == "up 003_backfill (1 of 3)"
+    assert progress.handler() == 0 and progress.label.value == "up 003_backfill (1 of 3)"  # not yet 0.25 s
+    assert progress.handler() == 0 and progress.label.value == "003_backfill: running for 1.3 s"
+    progress.cancel()
+    assert progress.handler() == 1  # a true return aborts the statement
+
+
+def test_in_a_kernel_up_displays_a_progress_bar(ip, app, monkeypatch, capsys):
+    monkeypatch.setattr(ip, "kernel", object(), raising=False)
+    ip.run_line_magic("migrate", "up --database app.db")
+    out = capsys.readouterr().out
+    assert out.startswith("HBox(children=(IntProgress(value=0, description='migrations', max=2), "
+                          "Label(value='0 of 2')))\n")
+    ip.run_line_magic("config", "MigrateMagics.progress = False")
+    ip.run_line_magic("migrate", "down --database app.db")
+    assert "IntProgress" not in capsys.readouterr().out
