@@ -1,0 +1,170 @@
+"""The results: ratios to the floor, the targets of issue 5, the printed table, the JSON
+file and the PNG chart (matplotlib, skipped when it is not installed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .measure import Row
+
+# (name, workload, tool, what is compared, limit): the targets of issue 5.
+TARGETS = (
+    ("overhead on the small migrations ≤ 1.05× the floor", "up", "vfmigrate", "ratio", 1.05),
+    ("per-migration overhead ≤ 1 ms", "up", "vfmigrate", "per_migration_ms", 1.0),
+    ("overhead on the data migration ≤ 1.02× the floor", "data", "vfmigrate", "ratio", 1.02),
+    ("cold start of status ≤ 1.3× `import sqlite3` (console script)", "cold-status", "vfmigrate (script)", "ratio", 1.3),
+    ("cold start of status ≤ 1.3× `import sqlite3` (python -m)", "cold-status", "vfmigrate", "ratio", 1.3),
+    ("status over the many files ≤ 200 ms (CLI)", "status-many", "vfmigrate", "median_ms", 200.0),
+    ("status over the many files ≤ 200 ms (%migrate, warm)", "status-many", "vfmigrate %migrate", "median_ms", 200.0),
+)
+
+
+def add_ratios(rows: list[Row]) -> None:
+    floors = {r.workload: r.median for r in rows if r.tool == "floor" and r.median}
+    for r in rows:
+        if r.median is not None and r.workload in floors:
+            r.ratio = r.median / floors[r.workload]
+
+
+def targets(rows: list[Row], small: int, dry_run: dict | None) -> list[dict]:
+    by = {(r.workload, r.tool): r for r in rows}
+    out = []
+    for name, workload, tool, what, limit in TARGETS:
+        row, floor = by.get((workload, tool)), by.get((workload, "floor"))
+        value = None
+        if row is not None and row.median is not None:
+            if what == "ratio":
+                value = row.ratio
+            elif what == "median_ms":
+                value = row.median * 1000
+            elif what == "per_migration_ms" and floor is not None and floor.median is not None:
+                value = (row.median - floor.median) / small * 1000
+        out.append({"target": name, "workload": workload, "tool": tool, "measure": what, "limit": limit,
+                    "value": value, "met": None if value is None else value <= limit})
+    copies = (dry_run or {}).get("copies")
+    out.append({"target": "a dry run never copies the database", "workload": "data-dry-run", "tool": "vfmigrate",
+                "measure": "copies", "limit": False, "value": copies,
+                "met": None if copies is None else not copies, "why": (dry_run or {}).get("why", "")})
+    return out
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) < 1:
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.3f} s"
+
+
+def table(rows: list[Row], earlier: dict | None = None) -> str:
+    """The table as text: one line per (workload, tool); a skipped row shows why instead."""
+    head = ["workload", "tool", "min", "median", "× floor"]
+    if earlier is not None:
+        head += ["earlier ×", "median Δ"]
+    lines: list[tuple[list[str], str]] = []
+    previous = None
+    for r in rows:
+        name = [r.label if r.workload != previous else "", r.tool]
+        previous = r.workload
+        if r.skipped:
+            lines.append((name, r.skipped))
+            continue
+        cells = [seconds(r.min), seconds(r.median), "-" if r.ratio is None else f"{r.ratio:.2f}"]
+        if earlier is not None:
+            old = earlier.get((r.workload, r.tool)) or {}
+            if old.get("median_s") and r.median:
+                ratio = old.get("ratio")
+                cells += ["-" if ratio is None else f"{ratio:.2f}", f"{(r.median / old['median_s'] - 1) * 100:+.0f}%"]
+            else:
+                cells += ["-", "-"]
+        lines.append((name + cells, ""))
+    widths = [len(h) for h in head]
+    for cells, skipped in lines:
+        for i, cell in enumerate(cells):
+            widths[i] = max(widths[i], len(cell))
+    out = ["  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths)))]
+    for cells, skipped in lines:
+        left = f"{cells[0].ljust(widths[0])}  {cells[1].ljust(widths[1])}"
+        if skipped:
+            out.append(f"{left}  {skipped}")
+        else:
+            out.append(left + "".join(f"  {c.rjust(w)}" for c, w in zip(cells[2:], widths[2:])))
+    return "\n".join(line.rstrip() for line in out)
+
+
+def targets_text(results: list[dict]) -> str:
+    lines = []
+    for t in results:
+        mark = {True: "met   ", False: "MISSED", None: "n/a   "}[t["met"]]
+        value = t["value"]
+        if t["measure"] == "copies":
+            shown = {True: "copies", False: "no copy", None: "not measured"}[value]
+            lines.append(f"  {mark} {t['target']}: {shown} ({t.get('why', '')})")
+            continue
+        unit = {"ratio": "×", "median_ms": " ms", "per_migration_ms": " ms"}[t["measure"]]
+        shown = "not measured" if value is None else f"{value:.2f}{unit}"
+        lines.append(f"  {mark} {t['target']}: {shown}")
+    return "\n".join(lines)
+
+
+def row_dict(r: Row) -> dict:
+    return {"workload": r.workload, "label": r.label, "tool": r.tool, "runs": len(r.times), "min_s": r.min,
+            "median_s": r.median, "ratio": r.ratio, "times_s": r.times, "note": r.note, "skipped": r.skipped,
+            "derived": r.derived}
+
+
+def load_earlier(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {(r["workload"], r["tool"]): r for r in data.get("rows", [])}
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_chart(path: Path, rows: list[Row], title: str) -> str | None:
+    """A bar per tool and workload: its median as a ratio to the floor (log scale).
+    Returns why it was skipped, or None when written."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError:
+        return "matplotlib is not installed (pip install -e '.[bench]')"
+    shown = [r for r in rows if r.ratio is not None and r.tool != "floor"]
+    workloads = list(dict.fromkeys(r.label for r in shown))
+    tools = list(dict.fromkeys(r.tool for r in shown))
+    colours = {t: plt.get_cmap("tab10")(i % 10) for i, t in enumerate(tools)}
+    floors = {r.label: r.median for r in rows if r.tool == "floor" and r.median}
+    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.3 * len(shown) + 0.25 * len(workloads)))
+    y, ticks, tick_labels = 0.0, [], []
+    used = set()
+    for label in reversed(workloads):
+        group = [r for r in shown if r.label == label]
+        start = y
+        for r in reversed(group):
+            ax.barh(y, r.ratio, color=colours[r.tool], height=0.8,
+                    label=r.tool if r.tool not in used else None)
+            used.add(r.tool)
+            ax.text(r.ratio * 1.03, y, f"{r.ratio:.2f}× ({seconds(r.median)})", va="center", fontsize=7)
+            y += 1
+        ticks.append((start + y - 1) / 2)
+        tick_labels.append(f"{label}\n(floor {seconds(floors.get(label))})")
+        y += 0.8
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}×"))
+    ax.set_yticks(ticks, tick_labels, fontsize=8)
+    ax.set_xlabel("median time ÷ the floor of the same run (log scale; 1 = plain sqlite3, lower is better)")
+    ax.set_title(title, fontsize=9)
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: tools.index(names[i]))
+    ax.legend([handles[i] for i in order], [names[i] for i in order], fontsize=8, loc="lower right")
+    ax.set_xlim(right=ax.get_xlim()[1] * 2.5)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return None
