@@ -4,10 +4,6 @@ In a notebook: ``%load_ext vfmigrate_magic``, then ``%migrate status``. From a t
 ``vfmigrate status``. From Python: :class:`MigrationRunner` and :class:`RollbackManager`.
 """
 
-import logging
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
 __version__ = "0.1.0"
 
 # Public names come from the engine on first use, so `vfmigrate --help` imports none of it.

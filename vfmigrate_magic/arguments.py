@@ -56,7 +56,6 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     add_target_options(parser, None)
     if with_cli_flags:
         parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
-        parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the engine does")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=parser_class)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:

@@ -104,8 +104,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                 else:
                     # '-- vfmigrate: no-transaction': statements run as written (autocommit),
                     # then the tracking row in a transaction of its own. Not atomic, by request.
-                    result = execute(conn, current, direction, mode,
-                                     applied=tuple(r.version for r in results if not r.skipped))
+                    result = execute(conn, current, direction, mode, done=results)
                     with _begin(conn, label):
                         tracker.ensure_table()
                         _track(tracker, current, direction, result)
@@ -149,8 +148,7 @@ def _apply_one(conn: sqlite3.Connection, tracker: VersionTracker, migration: Mig
             f"{migration.filename}: another runner applied version {tracker.current_version()} "
             "meanwhile; run 'vfmigrate status' and try again. Nothing more was rolled back."
         )
-    applied = tuple(r.version for r in done if not r.skipped)
-    result = execute(conn, migration, direction, ExecutionMode.APPLY, applied=applied)
+    result = execute(conn, migration, direction, ExecutionMode.APPLY, done=done)
     _track(tracker, migration, direction, result)
     return result
 

@@ -10,19 +10,17 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import replace
 
-from . import history as event_log
-from .batch import ProgressHandler, ResultCallback, StartCallback
 from .config import Target
-from .create import create_migration
 from .errors import DatabaseError
-from .files import discover
-from .results import CreatedMigration, ExecutionMode, HistoryEvent, RunReport, StatusReport
-from .rollback import RollbackManager
-from .runner import MigrationRunner
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, translate
-from .status import migration_status
+
+# Each command imports the part of the engine it needs when it runs: `vfmigrate status` then
+# loads neither the runner nor the rollback manager (start-up time is most of a status call).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .batch import ProgressHandler, ResultCallback, StartCallback
+    from .results import CreatedMigration, HistoryEvent, RunReport, StatusReport
 
 
 @contextlib.contextmanager
@@ -43,21 +41,25 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
     """Apply (or dry-run) the pending migrations of ``target``; creates the database file
     when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
     """
+    from .results import ExecutionMode
+    from .runner import MigrationRunner
+
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
     runner = MigrationRunner(target.migrations, mode, on_start=on_start, on_result=on_result,
                              progress_handler=progress_handler, progress_every=progress_every)
+    # Read and check the files before the database is opened, so bad input creates nothing.
+    migrations = runner.migrations()
     if not target.database.exists():
-        # Check the files before the database file is created, so bad input creates nothing.
-        for m in runner.migrations():
+        for m in migrations:
             m.validate()
         if dry_run:
             conn = sqlite3.connect(":memory:", isolation_level=None)
             with _opened(conn):
-                report = runner.migrate_up(conn, to=to)
-            return _warn_if_empty(replace(report, database=str(target.database)), target)
+                report = runner.migrate_up(conn, to=to, migrations=migrations)
+            return _warn_if_empty(report, target, migrations, database=str(target.database))
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
-        return _warn_if_empty(runner.migrate_up(conn, to=to), target)
+        return _warn_if_empty(runner.migrate_up(conn, to=to, migrations=migrations), target, migrations)
 
 
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
@@ -65,6 +67,9 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
          on_start: StartCallback | None = None, on_result: ResultCallback | None = None,
          progress_handler: ProgressHandler | None = None, progress_every: int = 1000) -> RunReport:
     """Roll back the newest applied migration(s) of ``target`` (see RollbackManager)."""
+    from .results import ExecutionMode
+    from .rollback import RollbackManager
+
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
     manager = RollbackManager(target.migrations, mode, backup=backup, on_start=on_start, on_result=on_result,
                               progress_handler=progress_handler, progress_every=progress_every)
@@ -76,6 +81,8 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
 def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> StatusReport:
     """The state of every migration of ``target``. Read-only; a missing database is reported
     as not created yet (every migration pending)."""
+    from .status import migration_status
+
     if not target.database.exists():
         if not target.database.parent.is_dir():
             raise DatabaseError(
@@ -89,25 +96,36 @@ def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Sta
 
 def create(target: Target, name: str, *, up: str = "", down: str = "") -> CreatedMigration:
     """Write the next migration file into ``target``'s migrations folder."""
+    from .create import create_migration
+
     return create_migration(target.migrations, name, up=up, down=down)
 
 
 def history(target: Target) -> list[HistoryEvent]:
     """Every logged up, down, dry run and failure of ``target``, oldest first. Read-only."""
+    from . import history as event_log
+
     return event_log.read(target.database)
 
 
 def check(target: Target) -> int:
     """Parse every migration file of ``target`` (raises BadMigrationFile); returns the count."""
+    from .files import discover
+
     migrations = discover(target.migrations)
     for m in migrations:
         m.validate()
     return len(migrations)
 
 
-def _warn_if_empty(report: RunReport, target: Target) -> RunReport:
-    """A folder with no migration files is most often a wrong path: say so."""
-    if report.results or report.version_before or any(target.migrations.glob("*.sql")):
+def _warn_if_empty(report: RunReport, target: Target, migrations: list, *, database: str | None = None) -> RunReport:
+    """Relabel an in-memory run with the database it stands for; and a folder with no
+    migration files is most often a wrong path: say so."""
+    from dataclasses import replace
+
+    if database is not None:
+        report = replace(report, database=database)
+    if migrations or report.version_before:
         return report
     return replace(report, warnings=(*report.warnings, f"no migration files in {target.migrations}; "
                                      "check --migrations / MIGRATIONS_DIR"))

@@ -19,9 +19,7 @@ migrations = "migrations/settings"   # default: migrations/<name>
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +81,7 @@ def find_pyproject(start: Path) -> Path | None:
 
 def load_table(path: Path) -> dict:
     """``[tool.vfmigrate]`` of ``path``; raises ConfigError naming the file when it is bad."""
+    import tomllib  # only when there is a pyproject.toml to read
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -208,5 +207,6 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def _did_you_mean(word: str, options) -> str:
+    import difflib
     close = difflib.get_close_matches(word, list(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

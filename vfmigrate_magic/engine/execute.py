@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from .errors import MigrationFailed, MigrationInterrupted
 from .files import Migration
 from .results import ExecutionMode, MigrationResult, StatementResult
 from .sqlite import schema_objects, translate
 
-# Called with the migration about to run (direction, migration) -- e.g. to move a progress bar.
-StartCallback = Callable[[Migration, str], None]
-
 
 def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode: ExecutionMode,
-            *, applied: tuple[int, ...] = (), describe: bool = False) -> MigrationResult:
+            *, done: Sequence[MigrationResult] = (), describe: bool = False) -> MigrationResult:
     """Run the UP or DOWN statements of ``migration`` on ``conn``; returns what they did.
 
     Changes the database (within the caller's transaction, if any). ``describe`` also
     compares the schema before and after (the dry run's "creates"/"drops"). Raises
-    :class:`MigrationFailed` naming the statement and line of the first error.
+    :class:`MigrationFailed` naming the statement and line of the first error, and the
+    migrations of ``done`` (this run's earlier results) that stay applied.
     """
     before = schema_objects(conn) if describe else None
     results = []
@@ -41,6 +39,7 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
             error = MigrationInterrupted if reason == "interrupted" else MigrationFailed
             if "database is locked" in reason or "readonly" in reason or "not a database" in reason:
                 raise translate(exc, migration.filename) from exc
+            applied = tuple(r.version for r in done if not r.skipped)
             raise error(migration.filename, stmt.index, stmt.line, reason,
                         direction=direction, sql=stmt.summary, applied=applied) from exc
         results.append(StatementResult(stmt.index, stmt.line, stmt.summary, conn.total_changes - changes))

@@ -16,11 +16,13 @@ from pathlib import Path
 from .errors import BadMigrationFile, DuplicateVersion
 
 FILE_PATTERN = re.compile(r"^(\d+)_([A-Za-z0-9_]+)\.sql$")
-UP_MARKER = re.compile(r"^\s*--\s*=+\s*UP MIGRATION\s*=+\s*$", re.IGNORECASE)
+UP_MARKER = re.compile(r"^\s*--\s*=+\s*UP MIGRATION\s*=+\s*$", re.IGNORECASE)  # one line
 DOWN_MARKER = re.compile(r"^\s*--\s*=+\s*DOWN MIGRATION\s*=+\s*$", re.IGNORECASE)
-HEADER = re.compile(r"^\s*--\s*(Migration|Description|Author|Date)\s*:\s*(.*?)\s*$", re.IGNORECASE)
-# A file opts out of the surrounding transaction with this line before the UP marker.
-NO_TRANSACTION = re.compile(r"^\s*--\s*vfmigrate:\s*no-transaction\s*$", re.IGNORECASE)
+_MARKER_LINE = re.compile(r"^[ \t]*--[ \t]*=+[ \t]*(UP|DOWN) MIGRATION[ \t]*=+[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_HEADER_LINE = re.compile(r"^[ \t]*--[ \t]*(Migration|Description|Author|Date)[ \t]*:[ \t]*(.*?)[ \t]*$",
+                          re.IGNORECASE | re.MULTILINE)
+# A file opts out of the surrounding transaction with this line above the UP marker.
+_NO_TRANSACTION_LINE = re.compile(r"^[ \t]*--[ \t]*vfmigrate:[ \t]*no-transaction[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 DOWN_EMPTY_WARNING = "DOWN migration SQL is empty"
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
@@ -234,47 +236,45 @@ def parse_name(filename: str) -> tuple[int, str]:
     return int(match.group(1)), match.group(2)
 
 
-def parse_text(text: str, path: Path) -> Migration:
-    """Parse a migration's text. Raises :class:`BadMigrationFile` naming the file and line."""
-    version, name = parse_name(path.name)
+def parse_text(text: str, path: Path, version: int | None = None, name: str | None = None) -> Migration:
+    """Parse a migration's text. Raises :class:`BadMigrationFile` naming the file and line.
+
+    The markers and header lines are found with regexes over the whole text (not line by
+    line), so listing ten thousand files for ``status`` stays quick.
+    """
+    if version is None or name is None:
+        version, name = parse_name(path.name)
     text = normalize(text)
-    lines = text.split("\n")
-    up_at = down_at = None
-    meta: dict[str, str] = {}
-    transactional = True
-    for number, line in enumerate(lines):
-        if UP_MARKER.match(line):
-            if up_at is not None:
-                raise BadMigrationFile(path.name, "second UP MIGRATION marker", line=number + 1,
-                                       hint="keep one '-- === UP MIGRATION ===' line")
-            up_at = number
-        elif DOWN_MARKER.match(line):
-            if down_at is not None:
-                raise BadMigrationFile(path.name, "second DOWN MIGRATION marker", line=number + 1,
-                                       hint="keep one '-- === DOWN MIGRATION ===' line")
-            down_at = number
-        elif up_at is None:
-            header = HEADER.match(line)
-            if header:
-                meta.setdefault(header.group(1).lower(), header.group(2))
-            elif NO_TRANSACTION.match(line):
-                transactional = False
-    if up_at is None or down_at is None:
+    up = down = None  # (line number from 0, offset of the line's start, offset after its end)
+    for match in _MARKER_LINE.finditer(text):
+        found = (text.count("\n", 0, match.start()), match.start(), match.end())
+        which = match.group(1).upper()
+        if (up if which == "UP" else down) is not None:
+            raise BadMigrationFile(path.name, f"second {which} MIGRATION marker", line=found[0] + 1,
+                                   hint=f"keep one '-- === {which} MIGRATION ===' line")
+        if which == "UP":
+            up = found
+        else:
+            down = found
+    if up is None or down is None:
         missing = " and ".join(
-            m for m, at in (("'-- === UP MIGRATION ==='", up_at), ("'-- === DOWN MIGRATION ==='", down_at))
-            if at is None
+            m for m, at in (("'-- === UP MIGRATION ==='", up), ("'-- === DOWN MIGRATION ==='", down)) if at is None
         )
-        raise BadMigrationFile(path.name, f"missing the {missing} marker",
-                               hint="both markers are required")
-    if down_at < up_at:
+        raise BadMigrationFile(path.name, f"missing the {missing} marker", hint="both markers are required")
+    if down[0] < up[0]:
         raise BadMigrationFile(path.name, "the DOWN MIGRATION marker comes before the UP marker",
-                               line=down_at + 1, hint="put the UP section first")
-    if any(l.strip() and not _is_only_comments(l) for l in lines[:up_at]):
-        first = next(i for i, l in enumerate(lines[:up_at]) if l.strip() and not _is_only_comments(l))
+                               line=down[0] + 1, hint="put the UP section first")
+    head = text[:up[1]]
+    if not _is_only_comments(head):
+        first = next(i for i, l in enumerate(head.split("\n")) if not _is_only_comments(l))
         raise BadMigrationFile(path.name, "SQL before the UP MIGRATION marker", line=first + 1,
                                hint="move it below '-- === UP MIGRATION ==='")
-    up_sql = "\n".join(lines[up_at + 1:down_at])
-    down_sql = "\n".join(lines[down_at + 1:])
+    meta: dict[str, str] = {}
+    for header in _HEADER_LINE.finditer(head):
+        meta.setdefault(header.group(1).lower(), header.group(2))
+    transactional = _NO_TRANSACTION_LINE.search(head) is None
+    up_sql = text[up[2] + 1:max(down[1] - 1, up[2] + 1)]
+    down_sql = text[down[2] + 1:]
     return Migration(
         version=version,
         name=name,
@@ -282,8 +282,8 @@ def parse_text(text: str, path: Path) -> Migration:
         checksum=checksum(up_sql, down_sql),
         up_sql=up_sql,
         down_sql=down_sql,
-        up_line=up_at + 2,
-        down_line=down_at + 2,
+        up_line=up[0] + 2,
+        down_line=down[0] + 2,
         transactional=transactional,
         description=meta.get("description", ""),
         author=meta.get("author", ""),
@@ -341,10 +341,11 @@ def _refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str])
         )
 
 
-def read_migration(path: Path) -> Migration:
+def read_migration(path: Path, version: int | None = None, name: str | None = None) -> Migration:
     """Read and parse one file; unreadable or non-UTF-8 files raise BadMigrationFile."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb", buffering=0) as handle:
+            raw = handle.readall()
     except OSError as exc:
         raise BadMigrationFile(path.name, f"cannot be read ({exc.strerror or exc})",
                                hint="check its permissions") from exc
@@ -354,7 +355,7 @@ def read_migration(path: Path) -> Migration:
         line = raw[: exc.start].count(b"\n") + 1
         raise BadMigrationFile(path.name, "is not UTF-8 text", line=line,
                                hint="save it as UTF-8") from exc
-    return parse_text(text, path)
+    return parse_text(text, path, version, name)
 
 
 def discover(folder: str | os.PathLike[str]) -> list[Migration]:
@@ -382,13 +383,14 @@ def discover(folder: str | os.PathLike[str]) -> list[Migration]:
         if entry.is_symlink() and inside not in Path(entry.path).resolve().parents:
             raise BadMigrationFile(entry.name, f"links to a file outside {root}",
                                    hint="copy the file into the migrations folder instead")
-        version, _ = parse_name(entry.name)
+        version, name = parse_name(entry.name)
         if version in seen:
             raise DuplicateVersion(
                 entry.name, f"has the same version {version} as {seen[version].name}",
                 hint="give one of them a new number (vfmigrate create NAME picks the next)",
             )
-        seen[version] = Path(entry.path)
-        migrations.append(read_migration(Path(entry.path)))
+        path = Path(entry.path)
+        seen[version] = path
+        migrations.append(read_migration(path, version, name))
     migrations.sort(key=lambda m: m.version)
     return migrations

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 
 from .results import HistoryEvent
@@ -25,7 +24,7 @@ def append(database: str | os.PathLike[str] | None, events: list[HistoryEvent]) 
     """Append events to the database's log; does nothing for an in-memory database."""
     if not database or not events:
         return
-    data = "".join(json.dumps(asdict(e), separators=(",", ":")) + "\n" for e in events)
+    data = "".join(json.dumps(e.__dict__, separators=(",", ":")) + "\n" for e in events)
     try:
         # One write call on an O_APPEND file: concurrent runners do not interleave lines.
         fd = os.open(log_path(database), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

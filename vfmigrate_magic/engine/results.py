@@ -193,7 +193,11 @@ class StatusReport:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
             lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        totals = ", ".join(f"{self.count(s)} {s.value}" for s in MigrationState if self.count(s) or s in (MigrationState.APPLIED, MigrationState.PENDING))
+        counts = dict.fromkeys(MigrationState, 0)
+        for e in self.entries:
+            counts[e.state] += 1
+        totals = ", ".join(f"{n} {s.value}" for s, n in counts.items()
+                           if n or s in (MigrationState.APPLIED, MigrationState.PENDING))
         lines.append(totals)
         return "\n".join(lines)
 

@@ -45,14 +45,18 @@ class MigrationRunner:
         """Every migration file in the folder, in version order (raises BadMigrationFile)."""
         return discover(self.migrations_dir)
 
-    def plan(self, conn: sqlite3.Connection, to: int | None = None) -> list[Migration]:
+    def plan(self, conn: sqlite3.Connection, to: int | None = None, *,
+             migrations: list[Migration] | None = None) -> list[Migration]:
         """The migrations ``migrate_up`` would run, after every check it makes. Read-only.
+
+        ``migrations`` is the folder's content if the caller has just read it (else it is read).
 
         Raises ChecksumMismatch (an applied file changed), OutOfOrder (a pending file sorts
         below the newest applied one) or BadMigrationFile (a pending file is malformed).
         """
         applied = VersionTracker(conn).applied()
-        migrations = self.migrations()
+        if migrations is None:
+            migrations = self.migrations()
         for m in migrations:
             row = applied.get(m.version)
             if row is not None and row.checksum != m.checksum:
@@ -65,7 +69,8 @@ class MigrationRunner:
             m.validate()
         return pending
 
-    def migrate_up(self, conn: sqlite3.Connection, to: int | None = None) -> RunReport:
+    def migrate_up(self, conn: sqlite3.Connection, to: int | None = None, *,
+                   migrations: list[Migration] | None = None) -> RunReport:
         """Apply every pending migration (up to and including version ``to``), each with its
         tracking row in one transaction; in DRY_RUN mode, run them all and roll back.
 
@@ -76,7 +81,7 @@ class MigrationRunner:
         with engine_connection(conn):
             tracker = VersionTracker(conn)
             before = tracker.current_version()
-            plan = self.plan(conn, to)
+            plan = self.plan(conn, to, migrations=migrations)
             results = run_batch(conn, plan, "up", self.mode, self.hooks) if plan else []
             ran = any(not r.skipped for r in results)
             applying = self.mode is ExecutionMode.APPLY

@@ -9,9 +9,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote
 
 from .errors import DatabaseError, DatabaseLocked
 
@@ -33,7 +31,7 @@ def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: boo
     if not create and not db.exists():
         raise DatabaseError(f"{db}: no such database; run 'vfmigrate up' to create it, or fix the path")
     mode = "ro" if readonly else ("rwc" if create else "rw")
-    uri = f"file:{quote(str(db.resolve()))}?mode={mode}"
+    uri = f"file:{_uri_path(db.resolve())}?mode={mode}"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout,
                                check_same_thread=False)
@@ -42,6 +40,11 @@ def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: boo
     except sqlite3.Error as exc:
         raise translate(exc, str(db), busy_timeout) from exc
     return conn
+
+
+def _uri_path(path: Path) -> str:
+    """``path`` escaped for a ``file:`` URI (the characters SQLite's URI parser treats specially)."""
+    return str(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
 
 
 def translate(exc: sqlite3.Error, path: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> DatabaseError:
@@ -123,6 +126,7 @@ def backup(conn: sqlite3.Connection, target: Path) -> Path:
 
 def backup_path(db: Path, label: str) -> Path:
     """A new file name beside ``db`` for a backup: ``<db>.<UTC time>.<label>.bak``."""
+    from datetime import datetime, timezone
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     candidate = db.with_name(f"{db.name}.{stamp}.{label}.bak")
     n = 1
@@ -134,6 +138,7 @@ def backup_path(db: Path, label: str) -> Path:
 
 def now_precise() -> str:
     """The current UTC time with milliseconds, for the event log: ``YYYY-MM-DD HH:MM:SS.mmm``."""
+    from datetime import datetime, timezone
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
