@@ -179,3 +179,18 @@ def test_link_to_a_file_outside_the_folder_is_refused(migrations_dir, tmp_path):
     with pytest.raises(BadMigrationFile) as err:
         discover(migrations_dir)
     assert str(err.value).startswith(f"001_outside.sql: links to a file outside {migrations_dir.path}")
+
+
+def test_status_summaries_agree_with_the_full_parse(migrations_dir):
+    from vfmigrate_magic.engine.files import summarize
+    migrations_dir.add("001_plain.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    migrations_dir.add("002_no_down.sql", "CREATE TABLE b (x);", "-- nothing")
+    migrations_dir.write("003_odd_markers.sql", "--   ====  up migration  ===\r\nCREATE TABLE c (x);\r\n"
+                         "-- ==== Down Migration ====   \r\nDROP TABLE c;")
+    (migrations_dir.path / "004_bom.sql").write_bytes(
+        b"\xef\xbb\xbf" + migration_text("CREATE TABLE d (x);", "DROP TABLE d;").replace("\n", "\r\n").encode())
+    migrations_dir.write("005_ends_at_marker.sql", "-- === UP MIGRATION ===\nSELECT 1;\n-- === DOWN MIGRATION ===")
+    full = [(m.version, m.name, m.checksum, m.reversible) for m in discover(migrations_dir)]
+    quick = [(s.version, s.name, s.checksum, s.reversible) for s in summarize(migrations_dir)]
+    assert quick == full
+    assert [r for *_, r in quick] == [True, False, True, True, False]

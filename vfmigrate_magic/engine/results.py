@@ -187,12 +187,13 @@ class StatusReport:
         rows = [("", "VERSION", "NAME", "STATE", "APPLIED AT (UTC)", "TIME")]
         marks = {MigrationState.APPLIED: "✓", MigrationState.PENDING: "·", MigrationState.MODIFIED: "!",
                  MigrationState.MISSING: "?", MigrationState.OUT_OF_ORDER: "!"}
+        words = {state: (marks[state], state.value) for state in MigrationState}
         for e in self.entries:
-            rows.append((marks[e.state], f"{e.version:03d}", e.name, e.state.value, e.applied_at or "",
+            mark, word = words[e.state]
+            rows.append((mark, f"{e.version:03d}", e.name, word, e.applied_at or "",
                          "" if e.execution_time_ms is None else f"{e.execution_time_ms} ms"))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        for r in rows:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        line = "  ".join(f"{{:<{max(map(len, column))}}}" for column in zip(*rows))
+        lines.extend(line.format(*r).rstrip() for r in rows)
         counts = dict.fromkeys(MigrationState, 0)
         for e in self.entries:
             counts[e.state] += 1

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .files import discover
+from .files import summarize
 from .results import MigrationState, StatusEntry, StatusReport
 from .tracker import VersionTracker
 
@@ -20,7 +20,7 @@ def migration_status(conn: sqlite3.Connection | None, migrations_dir: str | os.P
     Raises BadMigrationFile for a malformed folder.
     """
     folder_exists = Path(migrations_dir).is_dir()
-    files = {m.version: m for m in discover(migrations_dir)} if folder_exists else {}
+    files = {m.version: m for m in summarize(migrations_dir)} if folder_exists else {}
     applied = VersionTracker(conn).applied() if conn is not None else {}
     current = max(applied, default=0)
     entries = []
