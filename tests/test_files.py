@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from vfmigrate_magic.engine.errors import BadMigrationFile, DuplicateVersion
-from vfmigrate_magic.engine.files import DOWN_EMPTY_WARNING, discover, parse_text, split_statements
+from vfmigrate_magic.engine.files import DOWN_EMPTY_WARNING, discover, parse_text
+from vfmigrate_magic.engine.statements import split_statements
 
 from helpers import migration_text
 

@@ -13,7 +13,7 @@ _WHERE = {
     "DatabaseLocked": "errors", "DuplicateVersion": "errors", "IrreversibleMigration": "errors",
     "MigrationError": "errors", "MigrationFailed": "errors", "MigrationInterrupted": "errors",
     "MissingMigrationFile": "errors", "OutOfOrder": "errors",
-    "Migration": "files", "Statement": "files", "discover": "files", "read_migration": "files",
+    "Migration": "files", "Statement": "statements", "discover": "files", "read_migration": "files",
     "CreatedMigration": "results", "ExecutionMode": "results", "HistoryEvent": "results",
     "MigrationResult": "results", "MigrationState": "results", "RunReport": "results",
     "StatementResult": "results", "StatusEntry": "results", "StatusReport": "results",

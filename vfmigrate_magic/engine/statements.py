@@ -1,0 +1,169 @@
+"""SQL statements: splitting a section with ``sqlite3.complete_statement``, and the checks
+on what a statement may do inside the one transaction a migration runs in.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from .errors import BadMigrationFile
+
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
+_FIRST_WORDS = re.compile(r"[A-Za-z_]+")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One complete SQL statement of a section, with the file line it starts on."""
+
+    sql: str
+    line: int
+    index: int  # 1-based position within its section
+
+    @property
+    def keyword(self) -> str:
+        """The statement's first keyword, upper-case (``CREATE``, ``BEGIN``, ...)."""
+        words = _FIRST_WORDS.findall(_COMMENT.sub(" ", self.sql)[:200])
+        return words[0].upper() if words else ""
+
+    @property
+    def summary(self) -> str:
+        """The statement on one line, shortened for messages and reports."""
+        text = " ".join(_COMMENT.sub(" ", self.sql).split())
+        return text if len(text) <= 80 else text[:77] + "..."
+
+
+def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> tuple[Statement, ...]:
+    """Split SQL into complete statements with ``sqlite3.complete_statement``.
+
+    Fed a line at a time, so a trigger's ``BEGIN ... END`` stays one statement and every
+    statement knows its line; several statements on one line are split apart. A last
+    statement without its ``;`` is kept when adding the ``;`` completes it (as the sqlite3
+    shell runs it). Raises :class:`BadMigrationFile` naming the line when text stays
+    incomplete (an unclosed quote, parenthesis, comment or trigger body).
+    """
+    statements: list[Statement] = []
+    buf: list[str] = []
+    start = first_line
+    for offset, line in enumerate(sql.split("\n")):
+        if not buf:
+            if not line.strip():
+                continue
+            start = first_line + offset
+        buf.append(line)
+        if ";" in line and sqlite3.complete_statement("\n".join(buf)):
+            _keep_chunk(statements, "\n".join(buf), start)
+            buf = []
+    if buf:
+        text = "\n".join(buf).rstrip()
+        if is_only_comments(text):
+            pass
+        elif sqlite3.complete_statement(text + "\n;"):
+            _keep_chunk(statements, text + "\n;", start)
+        else:
+            raise BadMigrationFile(
+                file,
+                "incomplete SQL statement starting here (an unclosed quote, parenthesis, "
+                "comment or trigger body?)",
+                line=start,
+                hint="complete it; nothing was run",
+            )
+    for stmt in statements:
+        # complete_statement() does not count parentheses; an unequal count is rare, so only
+        # then is the statement parsed (EXPLAIN on an empty database: syntax errors only).
+        if stmt.sql.count("(") != stmt.sql.count(")"):
+            _check_syntax(stmt, file)
+    return tuple(statements)
+
+
+def _check_syntax(stmt: Statement, file: str) -> None:
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("EXPLAIN " + stmt.sql)
+    except sqlite3.Error as exc:
+        if "syntax error" in str(exc) or "incomplete input" in str(exc):
+            raise BadMigrationFile(
+                file, f"statement {stmt.index} is not valid SQL ({exc}; an unclosed parenthesis?)",
+                line=stmt.line, hint="fix it; nothing was run",
+            ) from exc
+    finally:
+        probe.close()
+
+
+def _keep_chunk(statements: list[Statement], text: str, line: int) -> None:
+    """Add the statements of a complete chunk (usually exactly one) to ``statements``."""
+    if text.count(";") > 1:  # maybe several statements on one line, or a trigger body
+        begin = 0
+        for cut in (i for i, ch in enumerate(text) if ch == ";"):
+            piece = text[begin:cut + 1]
+            if sqlite3.complete_statement(piece) and cut + 1 < len(text.rstrip()):
+                _keep(statements, piece, line + text.count("\n", 0, begin))
+                begin = cut + 1
+        text, line = text[begin:], line + text.count("\n", 0, begin)
+    _keep(statements, text, line)
+
+
+def _keep(statements: list[Statement], text: str, line: int) -> None:
+    if is_only_comments(text.replace(";", " ")):  # comments only, or a lone ';'
+        return
+    lines = text.split("\n")
+    skip = 0  # report the line of the SQL, not of a comment or blank line above it
+    while skip < len(lines) and is_only_comments(lines[skip]):
+        skip += 1
+    statements.append(Statement("\n".join(lines[skip:]).strip(), line + skip, len(statements) + 1))
+
+
+def is_only_comments(text: str) -> bool:
+    return not _COMMENT.sub(" ", text).strip()
+
+
+_TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK"}
+
+
+def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> tuple[Statement, ...]:
+    """Drop one ``BEGIN`` ... ``COMMIT`` pair that wraps a section; refuse any other use.
+
+    The whole section runs in the runner's transaction anyway, so such a pair is redundant.
+    Any other transaction control could commit half a migration, so the file is refused.
+    """
+    tx = [s for s in stmts if s.keyword in _TX_WORDS and not _is_rollback_to(s)]
+    if not tx:
+        return stmts
+    if len(tx) == 2 and tx[0].keyword == "BEGIN" and tx[1].keyword in {"COMMIT", "END"}:
+        warnings.append(
+            f"BEGIN (line {tx[0].line}) and {tx[1].keyword} (line {tx[1].line}) are ignored: "
+            "the whole migration already runs in one transaction"
+        )
+        kept = [s for s in stmts if s not in tx]
+        return tuple(Statement(s.sql, s.line, i) for i, s in enumerate(kept, 1))
+    bad = tx[0] if tx[0].keyword != "BEGIN" or len(tx) == 1 else tx[1]
+    raise BadMigrationFile(
+        file,
+        f"{bad.keyword} inside a migration could commit or roll back part of it",
+        line=bad.line,
+        hint="remove it (each migration already runs in one transaction), or put "
+        "'-- vfmigrate: no-transaction' above the UP marker to run the file as written",
+    )
+
+
+def _is_rollback_to(stmt: Statement) -> bool:
+    words = _FIRST_WORDS.findall(_COMMENT.sub(" ", stmt.sql)[:200].upper())
+    return words[:1] == ["ROLLBACK"] and ("TO" in words[1:3])
+
+
+def refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str]) -> None:
+    """Refuse statements that cannot work inside a transaction; warn about no-ops."""
+    words = [w.upper() for w in _FIRST_WORDS.findall(_COMMENT.sub(" ", stmt.sql)[:200])]
+    if words[:1] == ["VACUUM"]:
+        raise BadMigrationFile(
+            file, "VACUUM cannot run inside a transaction", line=stmt.line,
+            hint="put '-- vfmigrate: no-transaction' above the UP marker to run this file "
+            "outside one (it is then not atomic)",
+        )
+    if words[:1] == ["PRAGMA"] and "FOREIGN_KEYS" in words[1:3]:
+        warnings.append(
+            f"PRAGMA foreign_keys (line {stmt.line}) has no effect inside a transaction; "
+            "migrations run with foreign keys off and are checked with foreign_key_check after"
+        )
