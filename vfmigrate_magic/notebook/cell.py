@@ -7,12 +7,12 @@ control -- before anything is written, and errors name the line of the cell.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.errors import BadMigrationFile
 from ..engine.files import DOWN_MARKER, UP_MARKER, parse_text
+from ..engine.statements import syntax_error
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ def read_cell(name: str, body: str) -> CellMigration:
         raise BadMigrationFile(f"{where}{line}", reason) from exc
     if not migration.up:
         raise BadMigrationFile(where, "the cell has no UP SQL", hint="write the UP statements first; nothing was written")
+    # A cell is small, so every statement's grammar is checked (files only when in doubt).
     for section in ("up", "down"):
         for stmt in migration.statements(section):
             problem = syntax_error(stmt.sql)
@@ -53,21 +54,3 @@ def read_cell(name: str, body: str) -> CellMigration:
                                        f"{label} {stmt.index} is not valid SQL ({problem}; a missing ';'?)",
                                        hint="fix it; nothing was written")
     return CellMigration(migration.up_sql, migration.down_sql, migration.description, migration.warnings)
-
-
-def syntax_error(sql: str) -> str | None:
-    """SQLite's syntax error for ``sql``, or None. Parsed with EXPLAIN on an empty in-memory
-    database, so unknown tables and columns are not errors here: only the grammar is checked
-    (a cell is small, so every statement is; the engine checks files more lightly)."""
-    if sql.lstrip().upper().startswith("EXPLAIN"):
-        return None
-    probe = sqlite3.connect(":memory:")
-    try:
-        probe.execute("EXPLAIN " + sql)
-    except sqlite3.Error as exc:
-        text = str(exc)
-        if "syntax error" in text or "incomplete input" in text or "unrecognized token" in text:
-            return text
-    finally:
-        probe.close()
-    return None
