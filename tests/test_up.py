@@ -272,3 +272,11 @@ def test_file_wrapped_in_begin_commit_applies_as_one_migration(migrations_dir, d
     assert code == 0 and "warning: 001_wrapped.sql: BEGIN (line 7) and COMMIT (line 10) are ignored" in out
     assert {"a", "b"} <= tables(db_path)
     assert run("down")[0] == 0 and not {"a", "b"} & tables(db_path)
+
+
+def test_dry_run_of_a_database_not_created_yet_is_in_its_history(migrations_dir, db_path, run):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    assert run("up", "--dry-run")[0] == 0
+    assert not db_path.exists()
+    code, out, _ = run("history")
+    assert code == 0 and "up   dry-run 001_a  ok" in out

@@ -52,14 +52,15 @@ def busy_timeout(conn: sqlite3.Connection) -> float:
 
 
 def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, mode: ExecutionMode,
-              hooks: Hooks) -> list[MigrationResult]:
+              hooks: Hooks, *, log_as: str | None = None) -> list[MigrationResult]:
     """Run ``plan`` in order. APPLY: each migration with its tracking row in its own
     transaction. DRY_RUN: all of them in one transaction that is rolled back.
 
-    Raises MigrationFailed (that migration rolled back; earlier ones stay in APPLY),
-    ChecksumMismatch, or DatabaseError/DatabaseLocked.
+    Every run and failure is logged beside the database (or beside ``log_as``, the file an
+    in-memory rehearsal stands for). Raises MigrationFailed (that migration rolled back;
+    earlier ones stay in APPLY), ChecksumMismatch, or DatabaseError/DatabaseLocked.
     """
-    db = database_path(conn)
+    db = log_as or database_path(conn)
     label = db or ":memory:"
     tracker = VersionTracker(conn)
     results: list[MigrationResult] = []

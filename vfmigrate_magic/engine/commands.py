@@ -55,7 +55,8 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
         if dry_run:
             conn = sqlite3.connect(":memory:", isolation_level=None)
             with _opened(conn):
-                report = runner.migrate_up(conn, to=to, migrations=migrations)
+                # Rehearsed on an empty in-memory database; logged as the file it stands for.
+                report = runner.migrate_up(conn, to=to, migrations=migrations, log_as=str(target.database))
             return _warn_if_empty(report, target, migrations, database=str(target.database))
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):

@@ -70,9 +70,12 @@ class MigrationRunner:
         return pending
 
     def migrate_up(self, conn: sqlite3.Connection, to: int | None = None, *,
-                   migrations: list[Migration] | None = None) -> RunReport:
+                   migrations: list[Migration] | None = None, log_as: str | None = None) -> RunReport:
         """Apply every pending migration (up to and including version ``to``), each with its
         tracking row in one transaction; in DRY_RUN mode, run them all and roll back.
+
+        ``migrations``: the folder's files if the caller has just read them; ``log_as``: the
+        database file to log the run beside when ``conn`` is in memory.
 
         Changes the database in APPLY mode. Raises before changing anything on a bad file,
         checksum mismatch or out-of-order migration; raises MigrationFailed when a statement
@@ -82,7 +85,7 @@ class MigrationRunner:
             tracker = VersionTracker(conn)
             before = tracker.current_version()
             plan = self.plan(conn, to, migrations=migrations)
-            results = run_batch(conn, plan, "up", self.mode, self.hooks) if plan else []
+            results = run_batch(conn, plan, "up", self.mode, self.hooks, log_as=log_as) if plan else []
             ran = any(not r.skipped for r in results)
             applying = self.mode is ExecutionMode.APPLY
             return RunReport(
