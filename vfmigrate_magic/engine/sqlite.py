@@ -138,8 +138,8 @@ def backup_path(db: Path, label: str) -> Path:
 
 def now_precise() -> str:
     """The current UTC time with milliseconds, for the event log: ``YYYY-MM-DD HH:MM:SS.mmm``."""
-    from datetime import datetime, timezone
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    now = time.time()
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}"
 
 
 def now_iso() -> str:
