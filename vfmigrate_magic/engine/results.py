@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def display_path(path: str) -> str:
@@ -229,4 +229,3 @@ class HistoryEvent:
     duration_ms: float
     rows_changed: int = 0
     error: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
