@@ -140,6 +140,15 @@ class Suite:
             shutil.copyfile(folder / "db.sqlite", snapshot)
         return snapshot
 
+    def applied_or_skip(self, workload: str, migration_set: str, tool: Tool,
+                        migrations: list[Migration]) -> Path | None:
+        """``applied_snapshot``, or None after recording why ``tool`` is skipped for ``workload``."""
+        try:
+            return self.applied_snapshot(migration_set, tool, migrations)
+        except BenchError as exc:
+            self.skip(workload, tool.name, f"failed to apply the migrations first: {exc}")
+            return None
+
     def keep_snapshot(self, migration_set: str, tool: Tool) -> None:
         folder = self.folder(migration_set, tool)
         if (folder / "db.sqlite").exists():

@@ -49,10 +49,8 @@ def _read_only(s: Suite, workload: str, command: str) -> None:
     tools = _tools(s)
     cases = []
     for tool in tools:
-        try:
-            snapshot = s.applied_snapshot(SMALL, tool, migrations)
-        except BenchError as exc:
-            s.skip(workload, tool.name, f"failed to apply the migrations first: {exc}")
+        snapshot = s.applied_or_skip(workload, SMALL, tool, migrations)
+        if snapshot is None:
             continue
         folder = s.folder(SMALL, tool)
         s.restore(folder, snapshot)
@@ -82,10 +80,8 @@ def down(s: Suite) -> None:
     tools = _tools(s, no_backup_variant=True)
     cases = []
     for tool in tools:
-        try:
-            snapshot = s.applied_snapshot(SMALL, tool, migrations)
-        except BenchError as exc:
-            s.skip("down", tool.name, f"failed to apply the migrations first: {exc}")
+        snapshot = s.applied_or_skip("down", SMALL, tool, migrations)
+        if snapshot is None:
             continue
         folder = s.folder(SMALL, tool)
         db = folder / "db.sqlite"
@@ -127,10 +123,8 @@ def _cold(s: Suite, workload: str) -> None:
         if workload == "cold-help":
             commands, folder = tool.help(), s.work
         else:
-            try:
-                snapshot = s.applied_snapshot(COLD, tool, migrations)
-            except BenchError as exc:
-                s.skip(workload, tool.name, f"failed to apply the migrations first: {exc}")
+            snapshot = s.applied_or_skip(workload, COLD, tool, migrations)
+            if snapshot is None:
                 continue
             folder = s.folder(COLD, tool)
             s.restore(folder, snapshot)

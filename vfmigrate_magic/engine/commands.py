@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .config import Target
 from .errors import DatabaseError
-from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, translate
+from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
 # Each command imports the part of the engine it needs when it runs: `vfmigrate status` then
 # loads neither the runner nor the rollback manager (start-up time is most of a status call).
@@ -85,10 +85,7 @@ def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Sta
     from .status import migration_status
 
     if not target.database.exists():
-        if not target.database.parent.is_dir():
-            raise DatabaseError(
-                f"{target.database}: the folder {target.database.parent} does not exist; create it first or fix the path"
-            )
+        require_folder(target.database)
         return migration_status(None, target.migrations, database=str(target.database), db_name=target.name)
     conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):

@@ -97,17 +97,10 @@ class MigrationFailed(MigrationError):
         self.file, self.statement, self.line, self.reason = file, statement, line, reason
         self.direction, self.sql, self.applied = direction, sql, applied
         section = "" if direction == "up" else " (DOWN)"
-        done = (
-            f"; earlier migrations in this run stay: {', '.join(map(str, applied))}"
-            if applied else ""
-        )
-        super().__init__(
-            f"{file}{section}, statement {statement} (line {line}): {reason}; "
-            f"nothing from {file} was applied{done}"
-            if direction == "up"
-            else f"{file}{section}, statement {statement} (line {line}): {reason}; "
-            f"the rollback of {file} was undone, it stays applied{done}"
-        )
+        outcome = (f"nothing from {file} was applied" if direction == "up"
+                   else f"the rollback of {file} was undone, it stays applied")
+        done = f"; earlier migrations in this run stay: {', '.join(map(str, applied))}" if applied else ""
+        super().__init__(f"{file}{section}, statement {statement} (line {line}): {reason}; {outcome}{done}")
 
 
 class MigrationInterrupted(MigrationFailed):

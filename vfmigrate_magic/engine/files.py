@@ -22,8 +22,6 @@ from .statements import (
 )
 
 FILE_PATTERN = re.compile(r"^(\d+)_([A-Za-z0-9_]+)\.sql$")
-UP_MARKER = re.compile(r"^\s*--\s*=+\s*UP MIGRATION\s*=+\s*$", re.IGNORECASE)  # one line
-DOWN_MARKER = re.compile(r"^\s*--\s*=+\s*DOWN MIGRATION\s*=+\s*$", re.IGNORECASE)
 _MARKER_LINE = re.compile(r"^[ \t]*--[ \t]*=+[ \t]*(UP|DOWN) MIGRATION[ \t]*=+[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _HEADER_LINE = re.compile(r"^[ \t]*--[ \t]*(Migration|Description|Author|Date)[ \t]*:[ \t]*(.*?)[ \t]*$",
                           re.IGNORECASE | re.MULTILINE)
@@ -138,6 +136,11 @@ def parse_name(filename: str) -> tuple[int, str]:
             "or move it out of the migrations folder",
         )
     return int(match.group(1)), match.group(2)
+
+
+def markers(text: str) -> set[str]:
+    """Which marker lines the text holds: a subset of ``{"UP", "DOWN"}``."""
+    return {m.group(1).upper() for m in _MARKER_LINE.finditer(normalize(text))}
 
 
 def parse_text(text: str, path: Path, version: int | None = None, name: str | None = None) -> Migration:

@@ -41,7 +41,7 @@ class RollbackManager:
         IrreversibleMigration or BadMigrationFile before anything runs.
         """
         applied = sorted(VersionTracker(conn).applied().values(), key=lambda r: r.version, reverse=True)
-        if sum(x is not None and x is not False for x in (steps, to, all or None)) > 1:
+        if (steps is not None) + (to is not None) + bool(all) > 1:
             raise MigrationError("give only one of --steps, --to and --all")
         if steps is not None:
             if steps < 1:

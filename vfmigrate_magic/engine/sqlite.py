@@ -24,8 +24,7 @@ def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: boo
     with one line naming the file when it is missing, unreadable or not a SQLite database.
     """
     db = Path(path)
-    if not db.parent.is_dir():
-        raise DatabaseError(f"{db}: the folder {db.parent} does not exist; create it first or fix the path")
+    require_folder(db)
     if db.exists() and not db.is_file():
         raise DatabaseError(f"{db}: is not a file; point --database at a SQLite file")
     if not create and not db.exists():
@@ -40,6 +39,12 @@ def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: boo
     except sqlite3.Error as exc:
         raise translate(exc, str(db), busy_timeout) from exc
     return conn
+
+
+def require_folder(db: Path) -> None:
+    """Raise DatabaseError when the folder that holds (or would hold) ``db`` is missing."""
+    if not db.parent.is_dir():
+        raise DatabaseError(f"{db}: the folder {db.parent} does not exist; create it first or fix the path")
 
 
 def _uri_path(path: Path) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.errors import BadMigrationFile
-from ..engine.files import DOWN_MARKER, UP_MARKER, parse_text
+from ..engine.files import markers, parse_text
 from ..engine.statements import syntax_error
 
 
@@ -25,9 +25,8 @@ class CellMigration:
 
 def read_cell(name: str, body: str) -> CellMigration:
     """Split and check a cell's SQL. Raises BadMigrationFile naming the cell line."""
-    lines = body.split("\n")
-    has_up = any(UP_MARKER.match(line) for line in lines)
-    has_down = any(DOWN_MARKER.match(line) for line in lines)
+    found = markers(body)
+    has_up, has_down = "UP" in found, "DOWN" in found
     # The cell as a file would read: the markers it leaves out are added around it, and the
     # lines added above the cell are subtracted from line numbers in errors.
     text = ("" if has_up else "-- === UP MIGRATION ===\n") + body + ("" if has_down else "\n-- === DOWN MIGRATION ===\n")
