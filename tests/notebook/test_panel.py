@@ -14,7 +14,8 @@ from vfmigrate_magic.notebook.panel import MigrationPanel
 
 @pytest.fixture
 def panel(app) -> MigrationPanel:
-    return MigrationPanel(database="app.db")
+    """A panel whose clicks return when the action is done (the threaded default is tested below)."""
+    return MigrationPanel(database="app.db", threaded=False)
 
 
 def log_lines(panel: MigrationPanel) -> list[str]:
@@ -103,7 +104,7 @@ def test_the_picker_switches_between_configured_databases(tmp_path):
     write_migration(tmp_path / "m/settings", "001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
     write_migration(tmp_path / "m/graph", "001_b.sql", "CREATE TABLE b (x);", "DROP TABLE b;")
     write_migration(tmp_path / "m/graph", "002_c.sql", "CREATE TABLE c (x);", "DROP TABLE c;")
-    panel = MigrationPanel()
+    panel = MigrationPanel(threaded=False)
     assert panel.picker.options == ("settings", "graph") and not panel.picker.disabled
     assert panel.frame["name"].tolist() == ["a"]
     panel.picker.value = "graph"
@@ -116,6 +117,7 @@ def test_the_picker_switches_between_configured_databases(tmp_path):
 def test_the_magic_opens_the_panel(ip, app):
     panel = ip.run_line_magic("migrate", "panel --database app.db")
     assert isinstance(panel, MigrationPanel)
+    assert panel.threaded and panel.stop in panel.widget.children[0].children
     bundle = panel._repr_mimebundle_()
     assert bundle["text/plain"] == "MigrationPanel(databases=['app.db'], showing='app.db')"
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -125,16 +127,22 @@ SLOW = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i
 INSERT INTO ticks SELECT i FROM n;"""
 
 
-def test_stop_aborts_a_long_migration_in_a_worker_thread_and_rolls_it_back(app):
+def start_slow_migration(panel: MigrationPanel) -> None:
+    """Click Up with 003_slow pending and wait until it runs."""
     write_migration(Path("migrations"), "003_slow.sql", "CREATE TABLE ticks (i INTEGER);\n" + SLOW,
                     "DROP TABLE ticks;")
-    panel = MigrationPanel(database="app.db", threaded=True)
-    assert panel.stop in panel.widget.children[0].children
+    panel.refresh.click()
     panel.up.click()
     deadline = time.monotonic() + 30
     while panel._run is None or panel._run.running != "003_slow":
         assert time.monotonic() < deadline, "the slow migration never started"
         time.sleep(0.01)
+
+
+def test_stop_aborts_a_long_migration_in_a_worker_thread_and_rolls_it_back(app):
+    panel = MigrationPanel(database="app.db", threaded=True)
+    assert panel.stop in panel.widget.children[0].children
+    start_slow_migration(panel)
     assert panel.up.disabled and not panel.stop.disabled
     time.sleep(0.2)
     panel.stop.click()
@@ -146,3 +154,20 @@ def test_stop_aborts_a_long_migration_in_a_worker_thread_and_rolls_it_back(app):
                       "earlier migrations in this run stay: 1, 2; app.db is at version 2\n"]
     assert panel.frame["state"].tolist() == ["applied", "applied", "pending"]
     assert not panel.up.disabled and panel.stop.disabled
+
+
+def test_refresh_is_answered_while_a_migration_runs_in_the_worker_thread(app):
+    panel = MigrationPanel(database="app.db")  # threaded by default
+    start_slow_migration(panel)
+    assert panel.up.disabled and panel.down.disabled and panel.dry_run.disabled
+    assert not panel.refresh.disabled and not panel.stop.disabled
+    time.sleep(0.3)
+    panel.refresh.click()  # returns at once, while 003_slow is still running
+    assert panel.up.disabled
+    answer = log_lines(panel)[-1]
+    assert answer.startswith("Refresh: app.db: "), answer
+    assert "003_slow running for " in answer
+    panel.stop.click()
+    panel.wait(30)
+    assert not panel.up.disabled
+    assert panel.frame["state"].tolist() == ["applied", "applied", "pending"]

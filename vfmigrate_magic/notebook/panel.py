@@ -14,10 +14,13 @@ import ipywidgets as w
 
 from ..engine import commands
 from ..engine.config import Settings, Target
-from ..engine.errors import MigrationError
+from ..engine.errors import DatabaseLocked, MigrationError
 from ..engine.results import RunReport
 from . import actions, frames, reports
 from .progress import RunProgress
+
+# How long Refresh waits for the database while an action of this panel is writing to it.
+BUSY_READ_TIMEOUT = 0.2
 
 ACTIONS = {
     # button: (direction, dry run, what the log calls it)
@@ -33,9 +36,10 @@ class MigrationPanel:
 
     Arguments are those of ``%migrate`` (``database``, ``migrations``, ``db``, ...), or a
     resolved ``settings``; with several configured databases the picker offers each.
-    ``threaded=True`` runs actions in a worker thread and adds a Stop button (a stop rolls
-    the running migration back); by default they run in the kernel's own thread, where the
-    kernel's stop button does the same.
+    Actions run in a worker thread (``threaded=True``, the default), so the kernel stays free:
+    Refresh is answered while a migration runs, and a Stop button aborts the running statement
+    and rolls its migration back. ``threaded=False`` runs them in the kernel's own thread
+    (clicks from code then return when the action is done; the kernel's stop button stops it).
 
     Widgets: ``picker`` (Dropdown), ``up``, ``down``, ``dry_run``, ``refresh``, ``stop``
     (Buttons), ``progress`` (IntProgress), ``message`` (Label), ``table`` (HTML), ``log``
@@ -43,7 +47,7 @@ class MigrationPanel:
     """
 
     def __init__(self, database=None, migrations=None, db=None, *, busy_timeout=None, backup=None,
-                 settings: Settings | None = None, threaded: bool = False) -> None:
+                 settings: Settings | None = None, threaded: bool = True) -> None:
         if settings is None:
             settings = actions.resolve(database=database, migrations=migrations, db=db,
                                        busy_timeout=busy_timeout, backup=backup)
@@ -74,6 +78,10 @@ class MigrationPanel:
 
         buttons = [self.picker, self.up, self.down, self.dry_run, self.refresh] + ([self.stop] if threaded else [])
         self.widget = w.VBox([w.HBox(buttons), w.HBox([self.progress, self.message]), self.table, self.log])
+        # CSS classes, so a page (or a browser test) can find the parts: vfmigrate-panel, -table, ...
+        for name, part in (("panel", self.widget), ("table", self.table), ("log", self.log),
+                           ("message", self.message), ("progress", self.progress), ("picker", self.picker)):
+            part.add_class(f"vfmigrate-{name}")
 
         for name in ACTIONS:
             getattr(self, name).on_click(lambda _button, name=name: self.act(name))
@@ -90,19 +98,49 @@ class MigrationPanel:
         return self.targets[self.picker.value]
 
     def refresh_table(self) -> None:
-        """Read the status of the picked database into ``frame``, ``table`` and ``message``."""
+        """Read the status of the picked database into ``frame``, ``table`` and ``message``.
+
+        While an action runs (threaded), the answer also goes to the log: what is running and
+        for how long, with the table as far as it can be read without waiting for the writer.
+        """
+        if self.busy:
+            self._refresh_while_busy()
+        else:
+            self._read_status(self.settings.busy_timeout)
+
+    def _refresh_while_busy(self) -> None:
+        run = self._run
+        running = f"{run.running} running for {run.elapsed:.1f} s" if run is not None and run.running else "running"
         try:
-            status = commands.status(self.target, busy_timeout=self.settings.busy_timeout)
-        except MigrationError as exc:
-            self.frame = None
-            self.table.value = ""
-            self.message.value = "status failed"
-            self._log(f"error: {exc}", error=True)
+            version = self._read_status(BUSY_READ_TIMEOUT, quiet=True)
+        except DatabaseLocked:
+            self._log(f"Refresh: {self.picker.value}: {running}; the table is read again when it finishes")
             return
+        if version is not None:  # (an error was logged instead)
+            self._log(f"Refresh: {self.picker.value}: version {version}; {running}")
+
+    def _read_status(self, busy_timeout: float, *, quiet: bool = False) -> int | None:
+        """Show the picked database's status and return its current version (None after an
+        error, which is logged). ``quiet``: leave ``message`` alone, and let DatabaseLocked out."""
+        try:
+            status = commands.status(self.target, busy_timeout=busy_timeout)
+        except MigrationError as exc:
+            if quiet and isinstance(exc, DatabaseLocked):
+                raise
+            return self._status_failed(exc)
         self.frame = frames.status_frame(status)
         self.table.value = reports.status_table(self.frame).to_html()
-        counts = ", ".join(f"{n} {state}" for state, n in self.frame["state"].value_counts(sort=False).items())
-        self.message.value = f"{self.picker.value}: version {status.current_version}" + (f"; {counts}" if counts else "")
+        if not quiet:
+            counts = ", ".join(f"{n} {state}" for state, n in self.frame["state"].value_counts(sort=False).items())
+            self.message.value = f"{self.picker.value}: version {status.current_version}" + (
+                f"; {counts}" if counts else "")
+        return status.current_version
+
+    def _status_failed(self, exc: MigrationError) -> None:
+        self.frame = None
+        self.table.value = ""
+        self.message.value = "status failed"
+        self._log(f"error: {exc}", error=True)
 
     def act(self, name: str) -> None:
         """Run the action of button ``name`` ("up", "down" or "dry_run")."""
@@ -159,12 +197,12 @@ class MigrationPanel:
         finally:
             self._run = None
             message = self.message.value
-            self.refresh_table()
+            self._read_status(self.settings.busy_timeout)
             self.message.value = f"{message} | {self.message.value}" if message else self.message.value
             self._set_busy(False)
 
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.up, self.down, self.dry_run, self.refresh):
+        for button in (self.up, self.down, self.dry_run):  # Refresh stays: it is answered during a run
             button.disabled = busy
         self.picker.disabled = busy or len(self.targets) == 1
         self.stop.disabled = not busy

@@ -68,6 +68,11 @@ class RunProgress:
         if self.echo is not None:
             self.echo(str(result))
 
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the running (or last) migration started."""
+        return self.clock() - self._started
+
     def handler(self) -> int:
         """SQLite's progress handler: a true return aborts the running statement."""
         try:
