@@ -151,7 +151,8 @@ def page(lab, browser, screenshots) -> Page:
     page.wait_for_function(
         "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
         " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-        " return !!k && k.status === 'idle' && document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 0; }",
+        " return !!k && k.status === 'idle' && w.context.isReady && w.sessionContext.isReady"
+        " && document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 0; }",
         timeout=WAIT * 2)
     lab.find_kernels()
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -186,6 +187,7 @@ def test_the_panel_renders_with_picker_table_buttons_progress_and_log(panel, lab
     frame = panel.page.locator(".jp-OutputArea-output table.dataframe")
     expect(frame).to_contain_text("create_customers")
     assert frame.locator("tbody tr").count() == 6  # shop's three, catalog's two (one applied), big's one
+    frame.screenshot(path=str(screenshots / "status-frame.png"))
     panel.root.screenshot(path=str(screenshots / "panel-before.png"))
     assert not (lab.workspace / "shop.db").exists()  # showing the status created nothing
 
@@ -224,7 +226,7 @@ def test_dry_run_of_a_pending_migration_logs_its_changes_and_leaves_the_file_unc
     assert panel.states()[-1] == ("4", "add_customer_email", "pending")
 
 
-def test_down_rolls_back_the_last_migration_after_a_backup(panel, lab):
+def test_down_rolls_back_the_last_migration_after_a_backup(panel, lab, screenshots):
     panel.button("Down").click()
     panel.wait_for_log(r"Version 3 -> 2")
     panel.wait_idle()
@@ -234,6 +236,7 @@ def test_down_rolls_back_the_last_migration_after_a_backup(panel, lab):
     assert versions(lab.workspace / "shop.db") == [1, 2]
     assert versions(backups[0]) == [1, 2, 3]
     assert [state for _, _, state in panel.states()] == ["applied", "applied", "pending", "pending"]
+    panel.root.screenshot(path=str(screenshots / "panel-after-down.png"))
 
 
 def test_picking_another_database_switches_the_table(panel):

@@ -74,7 +74,7 @@ class MigrationPanel:
         self.progress = w.IntProgress(min=0, max=1, value=0, description="progress")
         self.message = w.Label(value="")
         self.table = w.HTML(value="")
-        self.log = w.Output(layout={"max_height": "200px", "overflow": "auto", "border": "1px solid #ddd"})
+        self.log = w.Output(layout={"max_height": "260px", "overflow": "auto", "border": "1px solid #ddd"})
 
         buttons = [self.picker, self.up, self.down, self.dry_run, self.refresh] + ([self.stop] if threaded else [])
         self.widget = w.VBox([w.HBox(buttons), w.HBox([self.progress, self.message]), self.table, self.log])
