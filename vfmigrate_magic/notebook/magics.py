@@ -69,7 +69,7 @@ class MigrateMagics(Magics):
             %migrate down                      # roll back the last one (--steps N, --to V, --all)
             %migrate history --db {name}       # {python} values are expanded
             %migrate create add_user_roles     # write the next NNN_add_user_roles.sql
-            %migrate panel                     # buttons: Up, Down, Dry run, Refresh
+            %migrate panel                     # buttons: Up, Down, Dry run, Refresh, Stop
 
         """
         args = parse(self._parser, line)
