@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 from helpers import file_digest, run_process
 
 from vfmigrate_magic import cli
+from vfmigrate_magic.arguments import build_parser, parse_plain
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vfmigrate_magic"
 
@@ -183,3 +186,42 @@ def test_another_tools_schema_migrations_table_is_refused(one, db_path, run):
                        "name, applied_at, checksum, execution_time_ms): another tool made it; migrate this "
                        "database with that tool, or rename its table. Nothing was changed.\n")
     assert file_digest(db_path) == before
+
+
+PLAIN = [
+    "status", "--database a.db status", "status --database a.db", "--database a --database b status --database c",
+    "--traceback --db x status --migrations m", "--busy-timeout 2.5 up", "--busy-timeout ' 5 ' status",
+    "up --to 3 --dry-run", "up --dry-run --to 0 --busy-timeout 1e3", "up --to +7", "history --db n", "check",
+    "--database '' status", "--database status status", "--busy-timeout inf check",
+]
+NOT_PLAIN = [  # argparse reads these (or says what is wrong with them)
+    "", "--help", "status -h", "status --traceback", "--database=a status", "--data a status", "status status",
+    "up --to -1", "up --to x", "up --to", "--to 3 up", "--dry-run up", "up --dry", "up extra",
+    "--busy-timeout x status", "--database -a status", "status --database", "down", "down --steps 2", "create foo",
+]
+
+
+@pytest.mark.parametrize("line", PLAIN)
+def test_plain_command_lines_read_as_argparse_reads_them(line):
+    argv = shlex.split(line)
+    assert vars(parse_plain(argv)) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("line", NOT_PLAIN)
+def test_other_command_lines_are_left_to_argparse(line):
+    assert parse_plain(shlex.split(line)) is None
+
+
+@pytest.mark.parametrize("command", [["status"], ["up"], ["up", "--dry-run", "--to", "1"], ["history"], ["check"]])
+def test_plain_and_argparse_paths_print_the_same(command, one, db_path, capsys, monkeypatch):
+    argv = ["--database", str(db_path), "--migrations", str(one), *command]
+    assert parse_plain(argv) is not None
+    outputs = []
+    for plain in (True, False):
+        if not plain:
+            monkeypatch.setattr(cli, "parse_plain", lambda argv: None)
+        db_path.unlink(missing_ok=True)
+        code = cli.main(argv)
+        out, err = capsys.readouterr()
+        outputs.append((code, re.sub(r"in [0-9.]+ ms", "in <time>", out), err))  # timings differ run to run
+    assert outputs[0] == outputs[1] and outputs[0][1]

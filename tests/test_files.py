@@ -195,3 +195,14 @@ def test_status_summaries_agree_with_the_full_parse(migrations_dir):
     quick = [(s.version, s.name, s.checksum, s.reversible) for s in summarize(migrations_dir)]
     assert quick == full
     assert [r for *_, r in quick] == [True, False, True, True, False]
+
+
+@pytest.mark.parametrize("size", [65_536 - 60, 65_536 * 2 + 7])
+def test_files_longer_than_one_read_are_read_whole(migrations_dir, size):
+    from vfmigrate_magic.engine.files import checksum, summarize
+    up = "CREATE TABLE big (x);\n" + "-- padding\n" * (size // 11)
+    path = migrations_dir.add("001_big.sql", up, "DROP TABLE big;")
+    (m,) = discover(migrations_dir)
+    assert m.up_sql.count("-- padding") == size // 11 and m.down_sql.strip() == "DROP TABLE big;"
+    assert path.stat().st_size >= size
+    assert m.checksum == checksum(m.up_sql, m.down_sql) == summarize(migrations_dir)[0].checksum

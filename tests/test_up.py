@@ -226,9 +226,8 @@ def test_executescript_would_commit_the_open_transaction(tmp_path):
 def test_runner_never_uses_executescript():
     import inspect
 
-    import vfmigrate_magic.engine as engine
-    import vfmigrate_magic.engine.batch, vfmigrate_magic.engine.execute, vfmigrate_magic.engine.sqlite  # noqa: E401
-    for module in (engine.batch, engine.execute, engine.sqlite, engine.runner, engine.rollback):
+    from vfmigrate_magic.engine import batch, execute, rollback, runner, sqlite
+    for module in (batch, execute, sqlite, runner, rollback):
         assert "executescript(" not in inspect.getsource(module)
 
 
@@ -280,3 +279,12 @@ def test_dry_run_of_a_database_not_created_yet_is_in_its_history(migrations_dir,
     assert not db_path.exists()
     code, out, _ = run("history")
     assert code == 0 and "up   dry-run 001_a  ok" in out
+
+
+def test_each_migration_is_logged_once_in_order_in_one_run(three, db_path, run):
+    three.add("004_broken.sql", "INSERT INTO nowhere VALUES (1);", "SELECT 1;")
+    run("up")
+    from vfmigrate_magic.engine import history
+    events = history.read(db_path)
+    assert [(e.version, e.status) for e in events] == [(1, "ok"), (2, "ok"), (3, "ok"), (4, "failed")]
+    assert history.log_path(db_path).read_text().count("\n") == 4

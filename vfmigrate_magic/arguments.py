@@ -1,14 +1,67 @@
 """The command-line grammar, shared by the ``vfmigrate`` command and the ``%migrate`` magic.
 
 ``build_parser`` makes the whole parser; the magic passes a parser class whose ``error()``
-raises ``UsageError`` instead of exiting.
+raises ``UsageError`` instead of exiting. ``parse_plain`` reads the plainest command lines
+without argparse: its import and the parser's build (which pull in gettext, locale and
+shutil) were a third of the start-up of ``vfmigrate status``.
 """
 
 from __future__ import annotations
 
-import argparse
+from types import SimpleNamespace
+
+TYPE_CHECKING = False  # importing typing costs 2 ms at every start
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 COMMANDS = ("up", "down", "status", "create", "history", "check")
+TARGET_OPTIONS = {"--database": "database", "--migrations": "migrations", "--db": "db", "--busy-timeout": "busy_timeout"}
+# The commands parse_plain reads, with the defaults of their own options (down and create: argparse).
+PLAIN_COMMANDS = {"status": {}, "history": {}, "check": {}, "up": {"to": None, "dry_run": False}}
+
+
+def parse_plain(argv: Sequence[str]) -> SimpleNamespace | None:
+    """``build_parser().parse_args(argv)`` for ``[--traceback] COMMAND`` with target options
+    (``TARGET_OPTIONS``, written in full, each with a value not starting with ``-``) before or
+    after COMMAND, one of ``PLAIN_COMMANDS``; for ``up`` also ``--dry-run`` and ``--to VERSION``.
+    None for any other command line: the caller gives that to argparse, which says what is wrong.
+    """
+    values: dict[str, object] = dict.fromkeys(TARGET_OPTIONS.values())
+    values["traceback"] = False
+    command = None
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        value = argv[i + 1] if i + 1 < len(argv) and not argv[i + 1].startswith("-") else None
+        if command is None and word in PLAIN_COMMANDS:
+            command = word
+            values.update(PLAIN_COMMANDS[word], command=word)
+        elif command is None and word == "--traceback":
+            values["traceback"] = True
+        elif word in TARGET_OPTIONS and value is not None:
+            values[TARGET_OPTIONS[word]] = value
+            i += 1
+        elif command == "up" and word == "--dry-run":
+            values["dry_run"] = True
+        elif command == "up" and word == "--to" and value is not None:
+            values["to"] = value
+            i += 1
+        else:
+            return None
+        i += 1
+    if command is None:
+        return None
+    try:  # build_parser's conversions, for the values they accept (the others: argparse's message)
+        if values["busy_timeout"] is not None:
+            values["busy_timeout"] = float(values["busy_timeout"])
+        if values.get("to") is not None:
+            values["to"] = int(values["to"])
+    except ValueError:
+        return None
+    if values.get("to") is not None and values["to"] < 0:
+        return None
+    return SimpleNamespace(**values)
 
 
 def add_target_options(parser: argparse.ArgumentParser, default) -> None:
@@ -25,6 +78,8 @@ def add_target_options(parser: argparse.ArgumentParser, default) -> None:
 
 
 def _version(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -41,13 +96,17 @@ def _positive(text: str) -> int:
     return value
 
 
-def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentParser] | None = None,
                  *, with_cli_flags: bool = True, extra_commands: dict[str, str] | None = None) -> argparse.ArgumentParser:
     """The full argument parser: global options, then one sub-command.
 
-    ``extra_commands`` (name -> help) adds commands a front end has on top of the CLI's, such
-    as the notebook's ``panel``; they take the database options only.
+    ``parser_class`` defaults to ``argparse.ArgumentParser``. ``extra_commands`` (name -> help)
+    adds commands a front end has on top of the CLI's, such as the notebook's ``panel``; they
+    take the database options only.
     """
+    import argparse
+
+    parser_class = parser_class or argparse.ArgumentParser
     parser = parser_class(
         prog=prog,
         description="SQLite schema migrations: apply, roll back, dry-run and report.",

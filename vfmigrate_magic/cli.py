@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .arguments import build_parser
+from .arguments import build_parser, parse_plain
 
 TYPE_CHECKING = False  # importing typing costs 2 ms at every start
 if TYPE_CHECKING:
@@ -24,8 +24,9 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (0 ok, 1 error, 2 usage, 130 interrupted)."""
     called = os.path.basename(sys.argv[0]) if argv is None else ""
-    parser = build_parser("migrate" if called == "migrate" else "vfmigrate")
-    args = parser.parse_args(argv)
+    prog = "migrate" if called == "migrate" else "vfmigrate"
+    # Plain command lines are read without argparse (start-up time); the rest goes to argparse.
+    args = parse_plain(sys.argv[1:] if argv is None else argv) or build_parser(prog).parse_args(argv)
     # The engine is imported only once the arguments are good: --help and usage errors stay quick.
     from .engine import config
     from .engine.errors import MigrationError
@@ -37,10 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MigrationError as exc:
         if args.traceback:
             raise
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; the migration that was running was rolled back", file=sys.stderr)
+        print(f"{prog}: interrupted; the migration that was running was rolled back", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

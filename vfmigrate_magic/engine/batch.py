@@ -8,12 +8,12 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from . import history
 from .errors import ChecksumMismatch, MigrationError
 from .execute import execute
 from .files import Migration
+from .records import record
 from .results import ExecutionMode, HistoryEvent, MigrationResult
 from .sqlite import database_path, now_iso, now_precise, transaction, translate
 from .tracker import VersionTracker
@@ -24,7 +24,7 @@ StartCallback = Callable[[Migration, str], None]
 ProgressHandler = Callable[[], "int | None"]
 
 
-@dataclass
+@record
 class Hooks:
     """Optional callbacks a front end passes to follow a run."""
 
@@ -65,6 +65,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
     tracker = VersionTracker(conn)
     results: list[MigrationResult] = []
     events: list[HistoryEvent] = []
+    log = history.EventLog(db)
     if hooks.progress_handler is not None:
         conn.set_progress_handler(hooks.progress_handler, hooks.progress_every)
     current: Migration | None = None
@@ -112,7 +113,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                 results.append(result)
                 if not result.skipped:
                     events.append(_event(label, result, "ok"))
-                    history.append(db, events)
+                    log.write(events)
                     events = []
                 _notify_result(hooks, result)
         current = None
@@ -130,7 +131,8 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
     finally:
         if hooks.progress_handler is not None:
             conn.set_progress_handler(None, 0)
-        history.append(db, events)
+        log.write(events)
+        log.close()
     return results
 
 

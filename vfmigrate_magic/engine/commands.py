@@ -119,7 +119,7 @@ def check(target: Target) -> int:
 def _warn_if_empty(report: RunReport, target: Target, migrations: list, *, database: str | None = None) -> RunReport:
     """Relabel an in-memory run with the database it stands for; and a folder with no
     migration files is most often a wrong path: say so."""
-    from dataclasses import replace
+    from .records import replace
 
     if database is not None:
         report = replace(report, database=database)

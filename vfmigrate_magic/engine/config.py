@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .records import record
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_MIGRATIONS = "migrations"
@@ -32,7 +32,7 @@ TOP_KEYS = {"databases", "busy_timeout", "backup"}
 DB_KEYS = {"path", "migrations"}
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One database and its migrations folder."""
 
@@ -45,7 +45,7 @@ class Target:
         return self.name or str(self.database)
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Resolved settings. ``targets`` holds one database, or every configured one."""
 

@@ -20,20 +20,36 @@ def log_path(database: str | os.PathLike[str]) -> Path:
     return db.with_name(db.name + ".history.jsonl")
 
 
-def append(database: str | os.PathLike[str] | None, events: list[HistoryEvent]) -> None:
-    """Append events to the database's log; does nothing for an in-memory database."""
-    if not database or not events:
-        return
-    data = "".join(json.dumps(e.__dict__, separators=(",", ":")) + "\n" for e in events)
-    try:
-        # One write call on an O_APPEND file: concurrent runners do not interleave lines.
-        fd = os.open(log_path(database), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+# One encoder for every line: json.dumps with separators builds a new one at each call.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class EventLog:
+    """The log of one database, open for appending while a run lasts: opened on the first
+    ``write`` and kept open until ``close()``, not reopened for every migration.
+    Each ``write`` is one ``os.write`` on an ``O_APPEND`` descriptor, so the lines of concurrent
+    runners do not interleave. Does nothing for an in-memory database (``database`` None).
+    """
+
+    def __init__(self, database: str | os.PathLike[str] | None) -> None:
+        self.path = log_path(database) if database else None
+        self._fd: int | None = None
+
+    def write(self, events: list[HistoryEvent]) -> None:
+        if self.path is None or not events:
+            return
+        data = "".join(_encode(e.__dict__) + "\n" for e in events).encode("utf-8")
         try:
-            os.write(fd, data.encode("utf-8"))
-        finally:
-            os.close(fd)
-    except OSError:
-        pass  # the log is a report, never a reason to fail a migration that succeeded
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.write(self._fd, data)
+        except OSError:
+            pass  # the log is a report, never a reason to fail a migration that succeeded
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def read(database: str | os.PathLike[str]) -> list[HistoryEvent]:
@@ -42,7 +58,7 @@ def read(database: str | os.PathLike[str]) -> list[HistoryEvent]:
     if not path.exists():
         return []
     events = []
-    fields = set(HistoryEvent.__dataclass_fields__)
+    fields = set(HistoryEvent._fields)
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             data = json.loads(line)

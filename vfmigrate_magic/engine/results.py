@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
+
+from .records import record
 
 
 def display_path(path: str) -> str:
@@ -43,7 +44,7 @@ class MigrationState(str, enum.Enum):
     OUT_OF_ORDER = "out-of-order"  # pending, yet below the newest applied version
 
 
-@dataclass(frozen=True)
+@record
 class StatementResult:
     """One executed statement: its place in the file and the rows it changed."""
 
@@ -53,7 +54,7 @@ class StatementResult:
     rows_changed: int
 
 
-@dataclass(frozen=True)
+@record
 class MigrationResult:
     """One migration run in one direction (or skipped because another runner applied it)."""
 
@@ -95,7 +96,7 @@ class MigrationResult:
         return text
 
 
-@dataclass(frozen=True)
+@record
 class RunReport:
     """What one ``up`` or ``down`` did to one database."""
 
@@ -139,7 +140,7 @@ class RunReport:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@record
 class StatusEntry:
     """One migration's row in ``status``."""
 
@@ -157,7 +158,7 @@ class StatusEntry:
         return f"{self.version:03d}_{self.name}"
 
 
-@dataclass(frozen=True)
+@record
 class StatusReport:
     """Every migration known from the folder or the tracking table, in version order."""
 
@@ -203,7 +204,7 @@ class StatusReport:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@record
 class CreatedMigration:
     """A migration file written by ``create``."""
 
@@ -215,7 +216,7 @@ class CreatedMigration:
         return f"Created {self.path}"
 
 
-@dataclass(frozen=True)
+@record
 class HistoryEvent:
     """One entry of the event log: an up, down, dry run or failure."""
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
 
 from .errors import BadMigrationFile
+from .records import record
 
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
 _FIRST_WORDS = re.compile(r"[A-Za-z_]+")
 
 
-@dataclass(frozen=True)
+@record
 class Statement:
     """One complete SQL statement of a section, with the file line it starts on."""
 

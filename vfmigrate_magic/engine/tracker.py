@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from .errors import MigrationError
+from .records import record
 
 TABLE = "schema_migrations"
 COLUMNS = ("version", "name", "applied_at", "checksum", "execution_time_ms")
@@ -18,7 +18,7 @@ CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
 )"""
 
 
-@dataclass(frozen=True)
+@record
 class AppliedMigration:
     """A row of ``schema_migrations``."""
 

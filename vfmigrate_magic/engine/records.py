@@ -1,0 +1,64 @@
+"""Immutable value classes for the engine's results, settings and parsed files.
+
+``@record`` turns the annotated attributes of a class into its fields, as
+``@dataclass(frozen=True)`` does: an ``__init__`` taking them in order (defaults from the class
+body), a ``repr`` like ``StatusEntry(version=1, name='a', ...)``, equality and hashing by value
+within one class, and no assignment after ``__init__``. It is used instead of ``dataclasses``
+because that module imports ``inspect`` (with ``ast``, ``dis`` and ``tokenize``) and makes each
+class with several ``exec`` calls: together a third of the start-up of ``vfmigrate status``.
+Here a class costs one small ``exec``.
+"""
+
+from __future__ import annotations
+
+
+class FrozenInstanceError(AttributeError):
+    """Assigning to (or deleting) an attribute of a record."""
+
+
+def record(cls: type) -> type:
+    """Make ``cls`` an immutable value class of its annotated attributes (see the module)."""
+    names = tuple(cls.__dict__.get("__annotations__", {}))
+    defaults = {f"_d_{n}": cls.__dict__[n] for n in names if n in cls.__dict__}
+    params = [f"{n}=_d_{n}" if f"_d_{n}" in defaults else n for n in names]
+    # Only __init__, the method every instance runs, is compiled for the class: exec costs.
+    namespace: dict = {}
+    body = "".join(f"    d[{n!r}] = {n}\n" for n in names)
+    exec(f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n{body}", defaults, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    cls._fields = cls.__match_args__ = names
+    for name, method in _METHODS.items():
+        setattr(cls, name, method)
+    return cls
+
+
+def _values(obj) -> tuple:
+    return tuple(getattr(obj, n) for n in obj._fields)
+
+
+def _repr(self) -> str:
+    return f"{self.__class__.__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
+
+
+def _eq(self, other):
+    if other.__class__ is self.__class__:
+        return _values(self) == _values(other)
+    return NotImplemented
+
+
+def _hash(self) -> int:
+    return hash(_values(self))
+
+
+def _frozen(self, name, value=None):
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+_METHODS = {"__repr__": _repr, "__eq__": _eq, "__hash__": _hash, "__setattr__": _frozen, "__delattr__": _frozen}
+
+
+def replace(obj, **changes):
+    """A copy of the record ``obj`` with some fields changed (``dataclasses.replace``)."""
+    return obj.__class__(**{**dict(zip(obj._fields, _values(obj))), **changes})
