@@ -8,8 +8,11 @@ disk. They run in file order on one page: each starts from where the one before 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +26,7 @@ from playwright.sync_api import Page, expect  # noqa: E402  (after the skip: it 
 
 pytestmark = pytest.mark.e2e
 
-# Seconds the long migration takes here: long enough to click Refresh while it runs.
+# Rows the long migration counts: about five seconds here, time enough to click Refresh meanwhile.
 LONG_ROWS = 8_000_000
 WAIT = 60_000  # ms: how long a step may take before the test fails
 
@@ -66,12 +69,11 @@ def make_workspace(workspace: Path) -> None:
           "INSERT INTO event_totals\n"
           f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LONG_ROWS})\n"
           "SELECT count(*), sum(length(hex(randomblob(64)))) FROM n;", "DROP TABLE event_totals;")
-    # catalog starts at version 1, applied by the command line as a user would.
-    import subprocess
-    import sys
-
+    # catalog starts at version 1, applied by the command line (of this checkout) as a user would.
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
     subprocess.run([sys.executable, "-m", "vfmigrate_magic", "--db", "catalog", "up", "--to", "1"],
-                   cwd=workspace, check=True, capture_output=True)
+                   cwd=workspace, env=env, check=True, capture_output=True)
 
 
 # -- reading the page and the files ---------------------------------------------------------------
@@ -178,6 +180,7 @@ def test_the_panel_renders_with_picker_table_buttons_progress_and_log(panel, lab
     expect(panel.picker).to_have_value("shop")
     for name in ("Up", "Down", "Dry run", "Refresh"):
         expect(panel.button(name)).to_be_enabled()
+    expect(panel.button("Stop")).to_be_disabled()  # nothing to stop yet
     expect(panel.bar).to_be_attached()
     expect(panel.log).to_be_attached()
     expect(panel.message).to_have_text("shop: version 0; 3 pending")
@@ -268,6 +271,7 @@ def test_refresh_is_answered_while_a_long_migration_runs(panel, lab):
     for name in ("Up", "Down", "Dry run"):
         expect(panel.button(name)).to_be_disabled()
     expect(panel.picker).to_be_disabled()
+    expect(panel.button("Stop")).to_be_enabled()
     panel.button("Refresh").click()
     panel.wait_for_log(r"Refresh: big: version 0; 001_count_events running for [\d.]+ s", timeout=10_000)
     expect(panel.button("Up")).to_be_disabled()  # the answer came while the migration was still running
