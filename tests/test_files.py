@@ -191,10 +191,18 @@ def test_status_summaries_agree_with_the_full_parse(migrations_dir):
     (migrations_dir.path / "004_bom.sql").write_bytes(
         b"\xef\xbb\xbf" + migration_text("CREATE TABLE d (x);", "DROP TABLE d;").replace("\n", "\r\n").encode())
     migrations_dir.write("005_ends_at_marker.sql", "-- === UP MIGRATION ===\nSELECT 1;\n-- === DOWN MIGRATION ===")
+    # Hashed as bytes: non-ASCII text, and whitespace str.strip() removes but bytes.strip() keeps.
+    migrations_dir.add("006_accents.sql", "-- café\nCREATE TABLE e (x DEFAULT 'é');", "DROP TABLE e; -- fin")
+    migrations_dir.add("007_unicode_space_ends.sql", "\u00a0CREATE TABLE f (x);\u3000", "DROP TABLE f;\u2003")
+    migrations_dir.add("008_ascii_separators.sql", "\x1cCREATE TABLE g (x);\x1f", "\x1dDROP TABLE g;\x1e")
+    migrations_dir.add("009_unicode_space_down.sql", "CREATE TABLE h (x);", "\u00a0\u3000")
+    migrations_dir.add("010_comment_then_sql.sql", "CREATE TABLE i (x);", "/* first */ -- then\nDROP TABLE i;")
+    migrations_dir.add("011_block_comment_down.sql", "CREATE TABLE j (x);", "/* not yet */")
+    migrations_dir.write("012_cr_only.sql", migration_text("CREATE TABLE k (x);", "DROP TABLE k;").replace("\n", "\r"))
     full = [(m.version, m.name, m.checksum, m.reversible) for m in discover(migrations_dir)]
-    quick = [(s.version, s.name, s.checksum, s.reversible) for s in summarize(migrations_dir)]
+    quick = summarize(migrations_dir)
     assert quick == full
-    assert [r for *_, r in quick] == [True, False, True, True, False]
+    assert [r for *_, r in quick] == [True, False, True, True, False, True, True, True, False, True, False, True]
 
 
 @pytest.mark.parametrize("size", [65_536 - 60, 65_536 * 2 + 7])
@@ -205,4 +213,20 @@ def test_files_longer_than_one_read_are_read_whole(migrations_dir, size):
     (m,) = discover(migrations_dir)
     assert m.up_sql.count("-- padding") == size // 11 and m.down_sql.strip() == "DROP TABLE big;"
     assert path.stat().st_size >= size
-    assert m.checksum == checksum(m.up_sql, m.down_sql) == summarize(migrations_dir)[0].checksum
+    assert m.checksum == checksum(m.up_sql, m.down_sql) == summarize(migrations_dir)[0][2]
+
+
+def test_statement_checks_read_the_sql_outside_its_comments():
+    from vfmigrate_magic.engine.statements import Statement, is_only_comments
+    stmt = Statement("/* VACUUM */ -- PRAGMA\n  pragma\n  /* x */ Foreign_Keys = ON;", 3, 1)
+    assert stmt.keyword == "PRAGMA" and stmt.summary == "pragma Foreign_Keys = ON;"
+    assert Statement("CREATE  TABLE a (\n  x -- the x\n);", 1, 1).summary == "CREATE TABLE a ( x );"
+    assert Statement("-- only a comment", 1, 1).keyword == ""
+    assert is_only_comments(" -- a\n/* b */ \n") and not is_only_comments("-- a\nSELECT 1")
+    assert is_only_comments("/* unterminated") and not is_only_comments("SELECT 1 /* unterminated")
+    m = parse_text(migration_text("/* FOREIGN_KEYS */ PRAGMA -- x\n foreign_keys = OFF;", "SELECT 1;"), Path("001_a.sql"))
+    assert any("PRAGMA foreign_keys (line 7)" in w for w in m.warnings)
+    vacuum = parse_text(migration_text("-- tidy up\n/* now */ VACUUM;", "SELECT 1;"), Path("002_v.sql"))
+    with pytest.raises(BadMigrationFile, match="VACUUM cannot run inside a transaction"):
+        vacuum.validate()
+    assert not parse_text(migration_text("SELECT 1; -- VACUUM", "SELECT 1;"), Path("003_a.sql")).warnings

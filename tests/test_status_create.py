@@ -104,3 +104,58 @@ def test_status_with_no_migrations_folder_yet_says_so(tmp_path, db_path, capsys)
     assert main(["--database", str(db_path), "--migrations", str(tmp_path / "later"), "status"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "app.db  (migrations: later)  -- not created yet  -- the migrations folder does not exist yet"
+
+
+def test_status_table_is_rendered_exactly():
+    from vfmigrate_magic.engine.results import StatusEntry, StatusReport
+    S = MigrationState
+    report = StatusReport("app.db", "migrations", 1000, (
+        StatusEntry(1, "create_users", S.APPLIED, "2025-10-27 09:00:00", 12, "a", "a", True),
+        StatusEntry(2, "add_roles", S.MODIFIED, "2025-10-28 10:30:00", 0, "b", "c", False),
+        StatusEntry(3, "a_much_longer_name_than_the_others", S.MISSING, "2025-10-29 11:00:00", 1500, "d", "d", None),
+        StatusEntry(4, "late", S.OUT_OF_ORDER, checksum="e", reversible=True),
+        StatusEntry(1000, "create_index", S.APPLIED, "2025-10-30 12:00:00", 7, "f", "f", True),
+        StatusEntry(1001, "add_index", S.PENDING, checksum="g", reversible=True),
+    ), db_name="settings")
+    assert str(report) == """\
+settings: app.db  (migrations: migrations)
+Current version: 1000
+   VERSION  NAME                                STATE         APPLIED AT (UTC)     TIME
+✓  001      create_users                        applied       2025-10-27 09:00:00  12 ms
+!  002      add_roles                           modified      2025-10-28 10:30:00  0 ms
+?  003      a_much_longer_name_than_the_others  missing       2025-10-29 11:00:00  1500 ms
+!  004      late                                out-of-order
+✓  1000     create_index                        applied       2025-10-30 12:00:00  7 ms
+·  1001     add_index                           pending
+2 applied, 1 pending, 1 modified, 1 missing, 1 out-of-order"""
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_status_leaves_the_garbage_collector_as_it_found_it(migrations_dir, db_path, run, enabled):
+    import gc
+    migrations_dir.add("001_users.sql", "CREATE TABLE users (x);", "DROP TABLE users;")
+    run("up")
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        states(db_path, migrations_dir)
+        assert gc.isenabled() is enabled
+        (migrations_dir.path / "002_bad name.sql").write_text("")
+        with pytest.raises(Exception, match="not a migration file name"):
+            states(db_path, migrations_dir)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_tracking_rows_as_tuples_and_as_records_agree(migrations_dir, db_path, run):
+    from vfmigrate_magic.engine.tracker import VersionTracker
+    migrations_dir.add("001_users.sql", "CREATE TABLE users (x);", "DROP TABLE users;")
+    migrations_dir.add("002_roles.sql", "CREATE TABLE roles (x);", "DROP TABLE roles;")
+    run("up")
+    with sqlite3.connect(db_path) as conn:
+        tracker = VersionTracker(conn)
+        rows, records = tracker.applied_rows(), tracker.applied()
+    assert list(rows) == list(records) == [1, 2]
+    assert all(rows[v] == (r.version, r.name, r.applied_at, r.checksum, r.execution_time_ms) for v, r in records.items())
+    assert VersionTracker(sqlite3.connect(":memory:")).applied_rows() == {}

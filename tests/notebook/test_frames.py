@@ -40,6 +40,16 @@ def test_status_frame_columns_types_and_checksum_states():
     assert df.attrs == {"database": "app.db", "current_version": 2, "migrations": "migrations"}
 
 
+def test_status_frame_built_by_columns_equals_one_built_row_by_row():
+    for report in (STATUS, StatusReport("app.db", "migrations", 0, ())):
+        rows = [{"version": e.version, "name": e.name, "state": e.state.value, "applied_at": e.applied_at,
+                 "execution_time_ms": e.execution_time_ms, "checksum": frames.CHECKSUM_STATE[e.state],
+                 "reversible": e.reversible} for e in report.entries]
+        for database in (None, "settings"):
+            pd.testing.assert_frame_equal(frames.status_frame(report, database),
+                                          frames._frame(rows, frames.STATUS_COLUMNS, database))
+
+
 def test_iso_times_with_a_t_or_z_read_as_the_same_utc_time():
     entry = StatusEntry(1, "x", MigrationState.APPLIED, "2025-10-27T09:00:00Z", 1, "a", "a", True)
     report = StatusReport("app.db", "migrations", 1, (entry,))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from operator import itemgetter
 from pathlib import Path
 
 from .errors import BadMigrationFile, DuplicateVersion
@@ -100,17 +99,18 @@ class Migration:
         if "up" in self._parsed:
             return
         warnings: list[str] = []
-        up = split_statements(self.up_sql, file=self.filename, first_line=self.up_line)
-        down = split_statements(self.down_sql, file=self.filename, first_line=self.down_line)
+        file = self.filename  # a pathlib property, computed at each use
+        up = split_statements(self.up_sql, file=file, first_line=self.up_line)
+        down = split_statements(self.down_sql, file=file, first_line=self.down_line)
         if not up:
             warnings.append("UP migration SQL is empty")
         if not down:
             warnings.append(DOWN_EMPTY_WARNING)
         if self.transactional:
-            up = unwrap_transaction(up, self.filename, warnings)
-            down = unwrap_transaction(down, self.filename, warnings)
+            up = unwrap_transaction(up, file, warnings)
+            down = unwrap_transaction(down, file, warnings)
             for stmt in up + down:
-                refuse_outside_transaction(stmt, self.filename, warnings)
+                refuse_outside_transaction(stmt, file, warnings)
         self._parsed.update(up=up, down=down, warnings=warnings)
 
 
@@ -208,22 +208,29 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
     )
 
 
-def _read_text(path: str, filename: str) -> str:
-    """A file's text, normalized; unreadable or non-UTF-8 files raise BadMigrationFile."""
+def _read_bytes(path: str, filename: str) -> bytes:
+    """A file's bytes; an unreadable file raises BadMigrationFile."""
     try:
         fd = os.open(path, os.O_RDONLY)
         try:
             # Reads of 64 KiB until a short one: a migration file takes one read and no fstat
             # (a system call that was a third of reading ten thousand files for `status`).
-            parts = [os.read(fd, _READ_SIZE)]
-            while len(parts[-1]) == _READ_SIZE:
-                parts.append(os.read(fd, _READ_SIZE))
+            raw = os.read(fd, _READ_SIZE)
+            if len(raw) == _READ_SIZE:
+                parts = [raw]
+                while len(parts[-1]) == _READ_SIZE:
+                    parts.append(os.read(fd, _READ_SIZE))
+                raw = b"".join(parts)
         finally:
             os.close(fd)
-        raw = b"".join(parts)
     except OSError as exc:
         raise BadMigrationFile(filename, f"cannot be read ({exc.strerror or exc})",
                                hint="check its permissions") from exc
+    return raw
+
+
+def _decode(raw: bytes, filename: str) -> str:
+    """A file's text, normalized; non-UTF-8 bytes raise BadMigrationFile."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -234,11 +241,12 @@ def _read_text(path: str, filename: str) -> str:
 
 def read_migration(path: Path, version: int | None = None, name: str | None = None) -> Migration:
     """Read and parse one file; unreadable or non-UTF-8 files raise BadMigrationFile."""
-    return parse_text(_read_text(str(path), path.name), path, version, name)
+    return parse_text(_decode(_read_bytes(str(path), path.name), path.name), path, version, name)
 
 
 def _entries(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, str]]:
-    """``(version, name, filename, path)`` of every ``.sql`` file in the folder, by version.
+    """``(version, filename, name, path)`` of every ``.sql`` file in the folder, by version
+    (then file name: the tuples sort as they are, file names being unique in a folder).
 
     Raises BadMigrationFile for a missing folder, a bad name, an unreadable entry or a link
     out of the folder, and DuplicateVersion when two files share a version.
@@ -249,22 +257,26 @@ def _entries(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, str]]:
                                hint="check --migrations / MIGRATIONS_DIR, or start one with 'vfmigrate create NAME'")
     if not root.is_dir():
         raise BadMigrationFile(str(root), "is not a folder", hint="point --migrations at the folder of .sql files")
-    seen: dict[int, str] = {}
     found = []
     inside = root.resolve()
+    match = FILE_PATTERN.match
     for entry in os.scandir(root):
-        if not entry.name.lower().endswith(".sql"):
+        filename = entry.name
+        if not filename.lower().endswith(".sql"):
             continue
         if not entry.is_file():
-            raise BadMigrationFile(entry.name, "is not a readable file (a folder, or a broken link?)",
+            raise BadMigrationFile(filename, "is not a readable file (a folder, or a broken link?)",
                                    hint="remove it or point it at a migration file")
         if entry.is_symlink() and inside not in Path(entry.path).resolve().parents:
-            raise BadMigrationFile(entry.name, f"links to a file outside {root}",
+            raise BadMigrationFile(filename, f"links to a file outside {root}",
                                    hint="copy the file into the migrations folder instead")
-        version, name = parse_name(entry.name)
-        found.append((version, name, entry.name, entry.path))
-    found.sort(key=itemgetter(0, 2))  # by version, then file name
-    for version, _, filename, _ in found:
+        parts = match(filename)
+        if parts is None:
+            parse_name(filename)  # raises, naming the file
+        found.append((int(parts[1]), filename, parts[2], entry.path))
+    found.sort()
+    seen: dict[int, str] = {}
+    for version, filename, _, _ in found:
         if version in seen:
             raise DuplicateVersion(
                 filename, f"has the same version {version} as {seen[version]}",
@@ -281,52 +293,60 @@ def discover(folder: str | os.PathLike[str]) -> list[Migration]:
     ``.sql`` file with a bad name or content or a missing folder, and DuplicateVersion when
     two files share a version.
     """
-    return [read_migration(Path(path), version, name) for version, name, _, path in _entries(folder)]
+    return [read_migration(Path(path), version, name) for version, _, name, path in _entries(folder)]
 
 
-@record
-class FileSummary:
-    """What ``status`` needs of a migration file: no statements split, no header read."""
-
-    version: int
-    name: str
-    checksum: str
-    reversible: bool
+_UP_TEXT = b"-- === UP MIGRATION ==="
+_DOWN_TEXT = b"-- === DOWN MIGRATION ==="
+_LF = ord("\n")
+_SECTIONS_JOIN = b"\n-- === DOWN MIGRATION ===\n"  # as in _checksum
+# What str.strip() removes from ASCII text: bytes.strip() alone would keep \x1c-\x1f.
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
-_UP_TEXT = "-- === UP MIGRATION ==="
-_DOWN_TEXT = "-- === DOWN MIGRATION ==="
-
-
-def _plain_sections(text: str) -> tuple[str, str] | None:
-    """UP and DOWN SQL when the file has exactly the standard marker lines, else None.
-
-    Gives the same sections as :func:`parse_text` for such files, at a fraction of the cost.
+def _plain_sections(text: bytes) -> tuple[bytes, bytes] | None:
+    """UP and DOWN SQL when the (normalized, UTF-8) file has exactly the standard marker
+    lines, else None. Gives the same sections as :func:`parse_text` for such files, at a
+    fraction of the cost.
     """
     up, down = text.find(_UP_TEXT), text.find(_DOWN_TEXT)
-    if up < 0 or down < up or (up and text[up - 1] != "\n") or text[down - 1] != "\n":
+    if up < 0 or down < up or (up and text[up - 1] != _LF) or text[down - 1] != _LF:
         return None
     up_end, down_end = up + len(_UP_TEXT), down + len(_DOWN_TEXT)
-    if text[up_end:up_end + 1] != "\n" or text[down_end:down_end + 1] not in ("\n", ""):
+    if text[up_end:up_end + 1] != b"\n" or text[down_end:down_end + 1] not in (b"\n", b""):
         return None
     if text.find(_UP_TEXT, up_end) >= 0 or text.find(_DOWN_TEXT, down_end) >= 0:
         return None
     return text[up_end + 1:max(down - 1, up_end + 1)], text[down_end + 1:]
 
 
-def summarize(folder: str | os.PathLike[str]) -> list[FileSummary]:
-    """Version, name, checksum and reversibility of every file in ``folder``. Read-only.
+def _strip(section: bytes) -> bytes:
+    """``section.decode().strip().encode()``, without decoding when the ends are ASCII."""
+    stripped = section.strip(_ASCII_SPACE)
+    if stripped and (stripped[0] > 127 or stripped[-1] > 127):  # perhaps U+00A0, U+3000, ...
+        stripped = stripped.decode().strip().encode()
+    return stripped
+
+
+def summarize(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, bool]]:
+    """``(version, name, checksum, reversible)`` of every file in ``folder``, by version. Read-only.
 
     The checksums equal those of :func:`discover`; files with the standard marker lines are
-    not parsed further (``up`` parses and checks everything before it runs anything).
+    not parsed further (``up`` parses and checks everything before it runs anything). Plain
+    tuples, and the sections hashed as the bytes read: ten thousand files for ``status``.
     Raises like :func:`discover` for the folder and for files whose markers it must parse.
     """
     out = []
-    for version, name, filename, path in _entries(folder):
-        text = _read_text(path, filename)
+    for version, filename, name, path in _entries(folder):
+        raw = _read_bytes(path, filename)
+        # ASCII with LF line endings is already valid, normalized UTF-8: no decoding needed.
+        text = raw if raw.isascii() and b"\r" not in raw else _decode(raw, filename).encode()
         sections = _plain_sections(text)
         if sections is None:
-            m = parse_text(text, Path(path), version, name)
-            sections = (m.up_sql, m.down_sql)
-        out.append(FileSummary(version, name, _checksum(*sections), not is_only_comments(sections[1])))
+            m = parse_text(text.decode(), Path(path), version, name)
+            sections = (m.up_sql.encode(), m.down_sql.encode())
+        up, down = _strip(sections[0]), _strip(sections[1])
+        # A stripped DOWN that starts with neither '-' nor '/' starts with SQL, not a comment.
+        reversible = bool(down) and (down[0] not in b"-/" or not is_only_comments(down.decode()))
+        out.append((version, name, sha1(up + _SECTIONS_JOIN + down).hexdigest(), reversible))
     return out

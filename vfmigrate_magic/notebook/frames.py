@@ -37,6 +37,7 @@ CHECKSUM_STATE = {
     MigrationState.PENDING: "",
     MigrationState.OUT_OF_ORDER: "",
 }
+_STATE_VALUE = {state: state.value for state in MigrationState}
 _DTYPES = {
     "version": "int64", "rows_changed": "int64", "statements": "int64", "statement": "int64", "line": "int64",
     "duration_ms": "float64", "execution_time_ms": "float64", "reversible": "boolean",
@@ -49,7 +50,10 @@ def database_label(target: Target) -> str:
 
 
 def _frame(rows: Iterable[dict], columns: Sequence[str], database: str | None = None) -> pd.DataFrame:
-    df = pd.DataFrame(list(rows), columns=list(columns))
+    return _typed(pd.DataFrame(list(rows), columns=list(columns)), columns, database)
+
+
+def _typed(df: pd.DataFrame, columns: Sequence[str], database: str | None) -> pd.DataFrame:
     for column in columns:
         if column in _DTYPES:
             df[column] = df[column].astype(_DTYPES[column])
@@ -75,16 +79,23 @@ def status_frame(report: StatusReport, database: str | None = None) -> pd.DataFr
     """One row per migration: version, name, state, applied_at (UTC), execution_time_ms,
     checksum ("ok", "changed" after the file was edited, "no file"; blank while pending) and
     whether it can be rolled back."""
-    rows = ({
-        "version": e.version,
-        "name": e.name,
-        "state": e.state.value,
-        "applied_at": e.applied_at,
-        "execution_time_ms": e.execution_time_ms,
-        "checksum": CHECKSUM_STATE[e.state],
-        "reversible": e.reversible,
-    } for e in report.entries)
-    df = _frame(rows, STATUS_COLUMNS, database)
+    entries = report.entries
+    if not entries:  # pandas would type the columns of empty lists as float, not object
+        df = _frame([], STATUS_COLUMNS, database)
+    else:
+        # Column by column: a status often has thousands of rows, and a frame is built from
+        # lists several times faster than from one dict per row.
+        states = [e.state for e in entries]
+        columns = {
+            "version": [e.version for e in entries],
+            "name": [e.name for e in entries],
+            "state": list(map(_STATE_VALUE.__getitem__, states)),
+            "applied_at": [e.applied_at for e in entries],
+            "execution_time_ms": [e.execution_time_ms for e in entries],
+            "checksum": list(map(CHECKSUM_STATE.__getitem__, states)),
+            "reversible": [e.reversible for e in entries],
+        }
+        df = _typed(pd.DataFrame(columns, columns=STATUS_COLUMNS), STATUS_COLUMNS, database)
     df.attrs.update(database=display_path(report.database), current_version=report.current_version,
                     migrations=display_path(report.migrations_dir))
     return df
