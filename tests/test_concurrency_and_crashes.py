@@ -56,6 +56,33 @@ def test_two_runners_apply_each_migration_exactly_once(migrations_dir, db_path, 
         ["001_runs"] + [f"{v:03d}_fill_{v}" for v in range(2, 9)])
 
 
+def test_a_runner_rereads_every_row_when_another_runner_committed_while_it_waited(migrations_dir, db_path):
+    """Runner A has planned 001-004. Before A's transaction for 002, runner B applies 002 and
+    003. A must skip both, though it saw B's work only once (one data_version change), and
+    apply 004; and the reverse for down."""
+    from vfmigrate_magic.engine import commands
+    from vfmigrate_magic.engine.config import Target
+
+    for v in range(1, 5):
+        migrations_dir.add(f"{v:03d}_t{v}.sql", f"CREATE TABLE t{v} (x);", f"DROP TABLE t{v};")
+    target = Target(database=db_path, migrations=migrations_dir.path)
+    commands.up(target, to=1)
+
+    def other_runner_goes_first(migration, direction):
+        if direction == "up" and migration.version == 2:
+            commands.up(target, to=3)
+        if direction == "down" and migration.version == 4:
+            commands.down(target, steps=2, backup=False)
+
+    report = commands.up(target, on_start=other_runner_goes_first)
+    assert [(r.version, r.skipped) for r in report.results] == [(2, True), (3, True), (4, False)]
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3, 4]
+
+    report = commands.down(target, steps=3, backup=False, on_start=other_runner_goes_first)
+    assert [(r.version, r.skipped) for r in report.results] == [(4, True), (3, True), (2, False)]
+    assert [v for v, _ in tracked(db_path)] == [1]
+
+
 def test_a_held_lock_is_waited_out_then_reported_in_words(migrations_dir, db_path, tmp_path):
     slow_migrations(migrations_dir, 2)
     holder = sqlite3.connect(db_path, isolation_level=None)

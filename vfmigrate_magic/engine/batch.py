@@ -15,7 +15,7 @@ from .execute import execute
 from .files import Migration
 from .records import record
 from .results import ExecutionMode, HistoryEvent, MigrationResult
-from .sqlite import database_path, now_iso, now_precise, transaction, translate
+from .sqlite import Transaction, data_version, database_path, now_iso, now_precise
 from .tracker import VersionTracker
 
 ResultCallback = Callable[[MigrationResult], None]
@@ -47,10 +47,6 @@ def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.isolation_level = saved
 
 
-def busy_timeout(conn: sqlite3.Connection) -> float:
-    return conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
-
-
 def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, mode: ExecutionMode,
               hooks: Hooks, *, log_as: str | None = None) -> list[MigrationResult]:
     """Run ``plan`` in order. APPLY: each migration with its tracking row in its own
@@ -73,7 +69,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
     try:
         if mode is ExecutionMode.DRY_RUN:
             if all(m.transactional for m in plan):
-                scope: contextlib.AbstractContextManager = _begin(conn, label, rollback=True)
+                scope: contextlib.AbstractContextManager = Transaction(conn, label, rollback=True)
                 work = conn
             else:
                 # A no-transaction migration cannot be rolled back: rehearse on a copy in memory.
@@ -94,22 +90,25 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                 _notify_result(hooks, result)
         else:
             ensured = False
+            applied = _AppliedRows(tracker)
             for current in plan:
                 started = time.perf_counter()
                 _notify_start(hooks, current, direction)
                 if current.transactional:
-                    with _begin(conn, label):
+                    with Transaction(conn, label):
                         if direction == "up" and not ensured:
                             tracker.ensure_table()  # in the first migration's transaction
                             ensured = True
-                        result = _apply_one(conn, tracker, current, direction, results)
+                        applied.refresh(conn)
+                        result = _apply_one(conn, tracker, current, direction, results, applied.rows)
                 else:
                     # '-- vfmigrate: no-transaction': statements run as written (autocommit),
                     # then the tracking row in a transaction of its own. Not atomic, by request.
                     result = execute(conn, current, direction, mode, done=results)
-                    with _begin(conn, label):
+                    with Transaction(conn, label):
                         tracker.ensure_table()
                         _track(tracker, current, direction, result)
+                    applied.forget()
                 results.append(result)
                 if not result.skipped:
                     events.append(_event(label, result, "ok"))
@@ -136,41 +135,62 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
     return results
 
 
+class _AppliedRows:
+    """The tracking rows as last read inside a migration's transaction, kept in step with this
+    run's own writes. They are read again only when another connection has committed since
+    (``PRAGMA data_version`` changed): another runner may have applied or rolled back any of
+    the migrations still to come, not just the next one."""
+
+    def __init__(self, tracker: VersionTracker) -> None:
+        self.tracker = tracker
+        self.rows: dict[int, tuple] = {}
+        self.seen: int | None = None
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        """Call inside the transaction, once the write lock is held."""
+        now = data_version(conn)
+        if now != self.seen:
+            self.rows = self.tracker.applied_rows()
+            self.seen = now
+
+    def forget(self) -> None:
+        """Read the rows again at the next ``refresh`` (after writes made outside the loop)."""
+        self.seen = None
+
+
 def _apply_one(conn: sqlite3.Connection, tracker: VersionTracker, migration: Migration, direction: str,
-               done: list[MigrationResult]) -> MigrationResult:
-    """Inside the migration's transaction: re-check its state (another runner may have
-    got there first while we waited for the lock), run it, and record it."""
-    row = tracker.is_applied(migration.version)
+               done: list[MigrationResult], applied: dict[int, tuple]) -> MigrationResult:
+    """Inside the migration's transaction: re-check its state against ``applied`` (the rows as
+    of now: another runner may have got there first while we waited for the lock), run it, and
+    record it, in the table and in ``applied``."""
+    row = applied.get(migration.version)
     if (direction == "up") == (row is not None):
-        if row is not None and row.checksum != migration.checksum:
-            raise ChecksumMismatch(migration.version, migration.filename, row.checksum, migration.checksum)
+        if row is not None and row[3] != migration.checksum:
+            raise ChecksumMismatch(migration.version, migration.filename, row[3], migration.checksum)
         return MigrationResult(migration.version, migration.name, direction, ExecutionMode.APPLY, 0.0, skipped=True)
-    if direction == "down" and tracker.current_version() != migration.version:
+    if direction == "down" and max(applied) != migration.version:
         # A concurrent runner applied something newer: rolling this back would be out of order.
         raise MigrationError(
-            f"{migration.filename}: another runner applied version {tracker.current_version()} "
+            f"{migration.filename}: another runner applied version {max(applied)} "
             "meanwhile; run 'vfmigrate status' and try again. Nothing more was rolled back."
         )
     result = execute(conn, migration, direction, ExecutionMode.APPLY, done=done)
-    _track(tracker, migration, direction, result)
+    row = _track(tracker, migration, direction, result)
+    if row is None:
+        del applied[migration.version]
+    else:
+        applied[migration.version] = row
     return result
 
 
-def _track(tracker: VersionTracker, migration: Migration, direction: str, result: MigrationResult) -> None:
+def _track(tracker: VersionTracker, migration: Migration, direction: str, result: MigrationResult) -> tuple | None:
+    """Write (up) or delete (down) the migration's tracking row; returns the row written."""
     if direction == "up":
-        tracker.record(migration.version, migration.name, now_iso(), migration.checksum, round(result.duration_ms))
-    else:
-        tracker.remove(migration.version)
-
-
-@contextlib.contextmanager
-def _begin(conn: sqlite3.Connection, label: str, *, rollback: bool = False) -> Iterator[None]:
-    """``transaction()`` with lock and file errors at BEGIN/COMMIT turned into one line."""
-    try:
-        with transaction(conn, rollback=rollback):
-            yield
-    except sqlite3.Error as exc:
-        raise translate(exc, label, busy_timeout(conn)) from exc
+        row = (migration.version, migration.name, now_iso(), migration.checksum, round(result.duration_ms))
+        tracker.record(*row)
+        return row
+    tracker.remove(migration.version)
+    return None
 
 
 def _event(label: str, result: MigrationResult, status: str) -> HistoryEvent:

@@ -12,7 +12,6 @@ import sqlite3
 from collections.abc import Iterator
 
 from .config import Target
-from .errors import DatabaseError
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
 # Each command imports the part of the engine it needs when it runs: `vfmigrate status` then

@@ -1,6 +1,6 @@
 """Running one migration's statements in one direction, shared by the runner and rollback.
 
-The caller owns the transaction: for APPLY each migration gets its own (``transaction()``
+The caller owns the transaction: for APPLY each migration gets its own (``Transaction``
 around ``execute()`` plus its tracking row); a dry run wraps all of them in one that is rolled
 back, so a later migration sees what the earlier ones did.
 """

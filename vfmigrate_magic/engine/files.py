@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import BadMigrationFile, DuplicateVersion
@@ -26,7 +27,10 @@ except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import sha1
 
 FILE_PATTERN = re.compile(r"^(\d+)_([A-Za-z0-9_]+)\.sql$")
-_MARKER_LINE = re.compile(r"^[ \t]*--[ \t]*=+[ \t]*(UP|DOWN) MIGRATION[ \t]*=+[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# A marker from its "--" to the end of its line; only spaces or tabs may come before it on the
+# line (see _marker_lines). Starting at the literal "--" lets the regex engine skip ahead to
+# each "--" instead of trying every line start: the scan is the bulk of parsing a file.
+_MARKER = re.compile(r"--[ \t]*=+[ \t]*(UP|DOWN) MIGRATION[ \t]*=+[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _HEADER_LINE = re.compile(r"^[ \t]*--[ \t]*(Migration|Description|Author|Date)[ \t]*:[ \t]*(.*?)[ \t]*$",
                           re.IGNORECASE | re.MULTILINE)
 # A file opts out of the surrounding transaction with this line above the UP marker.
@@ -109,8 +113,7 @@ class Migration:
         if self.transactional:
             up = unwrap_transaction(up, file, warnings)
             down = unwrap_transaction(down, file, warnings)
-            for stmt in up + down:
-                refuse_outside_transaction(stmt, file, warnings)
+            refuse_outside_transaction(up + down, file, warnings)
         self._parsed.update(up=up, down=down, warnings=warnings)
 
 
@@ -150,7 +153,16 @@ def parse_name(filename: str) -> tuple[int, str]:
 
 def markers(text: str) -> set[str]:
     """Which marker lines the text holds: a subset of ``{"UP", "DOWN"}``."""
-    return {m.group(1).upper() for m in _MARKER_LINE.finditer(normalize(text))}
+    return {m.group(1).upper() for m in _marker_lines(normalize(text))}
+
+
+def _marker_lines(text: str) -> Iterator[re.Match[str]]:
+    """The marker lines of normalized ``text``: matches of ``_MARKER`` with nothing but
+    spaces or tabs before them on their line."""
+    for match in _MARKER.finditer(text):
+        start = match.start()
+        if not text[text.rfind("\n", 0, start) + 1:start].strip(" \t"):
+            yield match
 
 
 def parse_text(text: str, path: Path, version: int | None = None, name: str | None = None) -> Migration:
@@ -163,8 +175,9 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
         version, name = parse_name(path.name)
     text = normalize(text)
     up = down = None  # (line number from 0, offset of the line's start, offset after its end)
-    for match in _MARKER_LINE.finditer(text):
-        found = (text.count("\n", 0, match.start()), match.start(), match.end())
+    for match in _marker_lines(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        found = (text.count("\n", 0, line_start), line_start, match.end())
         which = match.group(1).upper()
         if (up if which == "UP" else down) is not None:
             raise BadMigrationFile(path.name, f"second {which} MIGRATION marker", line=found[0] + 1,

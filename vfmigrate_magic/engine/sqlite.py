@@ -4,11 +4,9 @@ snapshots, integrity checks and online backups. Another backend would replace th
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import DatabaseError, DatabaseLocked
@@ -75,26 +73,53 @@ def database_path(conn: sqlite3.Connection) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def transaction(conn: sqlite3.Connection, *, rollback: bool = False) -> Iterator[sqlite3.Connection]:
-    """Run the block in one write transaction (``BEGIN IMMEDIATE``).
+class Transaction:
+    """One write transaction (``BEGIN IMMEDIATE``) as a ``with`` block.
 
     Commits when the block ends, unless ``rollback`` is set (dry run). Rolls back on any
     ``BaseException`` -- a KeyboardInterrupt too -- so a migration is all or nothing.
     ``BEGIN IMMEDIATE`` takes the write lock up front: two runners queue here (busy
-    timeout) instead of both reading a version as pending.
+    timeout) instead of both reading a version as pending. SQLite errors (a lock not granted
+    in time, a read-only or corrupt file) leave the block as one-line errors naming ``label``.
+    A class rather than a generator-based context manager: it is entered once per migration.
     """
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
+
+    __slots__ = ("conn", "label", "rollback")
+
+    def __init__(self, conn: sqlite3.Connection, label: str, *, rollback: bool = False) -> None:
+        self.conn = conn
+        self.label = label
+        self.rollback = rollback
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._translated(exc) from exc
+        return self.conn
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        conn = self.conn
+        if kind is None:
+            try:
+                conn.execute("ROLLBACK" if self.rollback else "COMMIT")
+                return False
+            except sqlite3.Error as failed:  # COMMIT not granted: nothing of the block stays
+                exc = failed
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        raise
-    if rollback:
-        conn.execute("ROLLBACK")
-    else:
-        conn.execute("COMMIT")
+        if isinstance(exc, sqlite3.Error):
+            raise self._translated(exc) from exc
+        return False
+
+    def _translated(self, exc: sqlite3.Error) -> DatabaseError:
+        return translate(exc, self.label, self.conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000)
+
+
+def data_version(conn: sqlite3.Connection) -> int:
+    """``PRAGMA data_version``: changes when another connection commits to the database
+    (never for this connection's own commits), so an unchanged value means nothing else wrote."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
 
 
 def schema_objects(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:

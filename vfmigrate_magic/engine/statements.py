@@ -48,38 +48,35 @@ class Statement:
 def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> tuple[Statement, ...]:
     """Split SQL into complete statements with ``sqlite3.complete_statement``.
 
-    Fed a line at a time, so a trigger's ``BEGIN ... END`` stays one statement and every
-    statement knows its line; several statements on one line are split apart. A last
+    The text is cut at a ``;`` only where what comes before it is a complete statement, so a
+    ``;`` in a string, a comment or a trigger's ``BEGIN ... END`` does not cut; several
+    statements on one line are split apart, and every statement knows its line. A last
     statement without its ``;`` is kept when adding the ``;`` completes it (as the sqlite3
     shell runs it). Raises :class:`BadMigrationFile` naming the line when text stays
     incomplete (an unclosed quote, parenthesis, comment or trigger body).
     """
     statements: list[Statement] = []
-    buf: list[str] = []
-    start = first_line
-    for offset, line in enumerate(sql.split("\n")):
-        if not buf:
-            if not line.strip():
-                continue
-            start = first_line + offset
-        buf.append(line)
-        if ";" in line and sqlite3.complete_statement("\n".join(buf)):
-            _keep_chunk(statements, "\n".join(buf), start)
-            buf = []
-    if buf:
-        text = "\n".join(buf).rstrip()
-        if is_only_comments(text):
-            pass
-        elif sqlite3.complete_statement(text + "\n;"):
-            _keep_chunk(statements, text + "\n;", start)
-        else:
+    begin = 0  # where the text not yet in a statement starts
+    cut = sql.find(";")
+    while cut != -1:
+        piece = sql[begin:cut + 1]
+        if sqlite3.complete_statement(piece):
+            _keep(statements, piece, first_line + sql.count("\n", 0, begin))
+            begin = cut + 1
+        cut = sql.find(";", cut + 1)
+    rest = sql[begin:].rstrip()
+    if not is_only_comments(rest):
+        line = first_line + sql.count("\n", 0, begin)
+        if not sqlite3.complete_statement(rest + "\n;"):
+            lines = rest.split("\n")
             raise BadMigrationFile(
                 file,
                 "incomplete SQL statement starting here (an unclosed quote, parenthesis, "
                 "comment or trigger body?)",
-                line=start,
+                line=line + _leading_comment_lines(lines),
                 hint="complete it; nothing was run",
             )
+        _keep(statements, rest + "\n;", line)
     for stmt in statements:
         # complete_statement() does not count parentheses; an unequal count is rare, so only
         # then is the statement parsed (EXPLAIN on an empty database: syntax errors only).
@@ -114,27 +111,22 @@ def syntax_error(sql: str) -> str | None:
     return None
 
 
-def _keep_chunk(statements: list[Statement], text: str, line: int) -> None:
-    """Add the statements of a complete chunk (usually exactly one) to ``statements``."""
-    if text.count(";") > 1:  # maybe several statements on one line, or a trigger body
-        begin = 0
-        for cut in (i for i, ch in enumerate(text) if ch == ";"):
-            piece = text[begin:cut + 1]
-            if sqlite3.complete_statement(piece) and cut + 1 < len(text.rstrip()):
-                _keep(statements, piece, line + text.count("\n", 0, begin))
-                begin = cut + 1
-        text, line = text[begin:], line + text.count("\n", 0, begin)
-    _keep(statements, text, line)
-
-
 def _keep(statements: list[Statement], text: str, line: int) -> None:
-    if is_only_comments(text.replace(";", " ")):  # comments only, or a lone ';'
+    """Add ``text``, one complete statement starting on ``line``, unless it is only comments
+    (or a lone ``;``). Its line is that of its first line of SQL, below any comments."""
+    if is_only_comments(text.replace(";", " ")):
         return
     lines = text.split("\n")
-    skip = 0  # report the line of the SQL, not of a comment or blank line above it
+    skip = _leading_comment_lines(lines)
+    statements.append(Statement("\n".join(lines[skip:]).strip(), line + skip, len(statements) + 1))
+
+
+def _leading_comment_lines(lines: list[str]) -> int:
+    """How many of ``lines`` come before the first that holds SQL (blank or comment-only)."""
+    skip = 0
     while skip < len(lines) and is_only_comments(lines[skip]):
         skip += 1
-    statements.append(Statement("\n".join(lines[skip:]).strip(), line + skip, len(statements) + 1))
+    return skip
 
 
 def _without_comments(text: str) -> str:
@@ -156,6 +148,8 @@ def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[s
     The whole section runs in the runner's transaction anyway, so such a pair is redundant.
     Any other transaction control could commit half a migration, so the file is refused.
     """
+    if not _mention(stmts, _TX_WORDS):
+        return stmts
     tx = [s for s in stmts if s.keyword in _TX_WORDS and not _is_rollback_to(s)]
     if not tx:
         return stmts
@@ -181,8 +175,21 @@ def _is_rollback_to(stmt: Statement) -> bool:
     return words[:1] == ["ROLLBACK"] and ("TO" in words[1:3])
 
 
-def refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str]) -> None:
+def _mention(stmts: tuple[Statement, ...], words) -> bool:
+    """Whether any of ``words`` (upper-case) occurs anywhere in the statements' text, in any
+    case: a cheap test first, so most statements never have their keywords worked out."""
+    text = "\n".join(s.sql for s in stmts).upper()
+    return any(w in text for w in words)
+
+
+def refuse_outside_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> None:
     """Refuse statements that cannot work inside a transaction; warn about no-ops."""
+    if _mention(stmts, ("VACUUM", "PRAGMA")):
+        for stmt in stmts:
+            _refuse_outside_transaction(stmt, file, warnings)
+
+
+def _refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str]) -> None:
     words = stmt._first_words
     if words[:1] == ["VACUUM"]:
         raise BadMigrationFile(

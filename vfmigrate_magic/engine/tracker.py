@@ -73,13 +73,6 @@ class VersionTracker:
             return 0
         return self.conn.execute(f"SELECT coalesce(max(version), 0) FROM {TABLE}").fetchone()[0]
 
-    def is_applied(self, version: int) -> AppliedMigration | None:
-        row = self.conn.execute(
-            f"SELECT version, name, applied_at, checksum, execution_time_ms FROM {TABLE} WHERE version = ?",
-            (version,),
-        ).fetchone()
-        return AppliedMigration(*row) if row else None
-
     def record(self, version: int, name: str, applied_at: str, checksum: str, execution_time_ms: int) -> None:
         """Insert the row for an applied migration."""
         self.conn.execute(
