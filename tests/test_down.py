@@ -70,6 +70,38 @@ def test_down_writes_an_online_backup_first_and_prints_its_path(applied, db_path
     assert before != file_digest(db_path)
 
 
+def test_backup_holds_the_last_committed_state_while_another_connection_writes(tmp_path):
+    from vfmigrate_magic.engine.sqlite import backup
+
+    db = tmp_path / "app.db"
+    with sqlite3.connect(db) as setup:
+        setup.execute("CREATE TABLE t (x)")
+        setup.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(1000)])
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(5000)])  # not committed
+    conn = sqlite3.connect(db, isolation_level=None)
+    copy = backup(conn, tmp_path / "app.db.bak")
+    writer.execute("COMMIT")  # the writer was not blocked for good: the copy released its lock
+    assert count(copy, "t") == 1000 and count(db, "t") == 6000
+    with sqlite3.connect(copy) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_backup_of_a_wal_database_holds_what_is_still_in_the_wal_file(tmp_path):
+    from vfmigrate_magic.engine.sqlite import backup
+
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE t (x)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(100)])
+    assert (tmp_path / "app.db-wal").stat().st_size > 0
+    copy = backup(conn, tmp_path / "app.db.bak")
+    assert count(copy, "t") == 100
+
+
 def test_no_backup_skips_it(applied, run, tmp_path):
     assert run("down", "--no-backup")[0] == 0
     assert list(tmp_path.glob("*.bak")) == []

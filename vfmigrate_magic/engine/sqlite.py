@@ -144,14 +144,54 @@ def foreign_key_check(conn: sqlite3.Connection) -> tuple[str, ...]:
     )
 
 
+_ROLLBACK_JOURNAL_MODES = {"delete", "truncate", "persist"}
+
+
 def backup(conn: sqlite3.Connection, target: Path) -> Path:
-    """Write an online backup of ``conn``'s database to ``target`` (sqlite3 backup API)."""
+    """Write a consistent copy of ``conn``'s database to the new file ``target``, synced.
+
+    With a rollback journal on POSIX the file itself is copied (at the kernel's speed) inside
+    a read transaction: SQLite's shared lock keeps every other connection from writing to
+    the file until the copy is done, so it holds exactly the last committed state. Otherwise
+    (WAL, where recent commits live in the -wal file; Windows, whose lock bytes cannot be
+    read; a transaction already open) the sqlite3 online backup API copies it page by page,
+    about three times slower.
+    """
+    db = database_path(conn)
+    if db and os.name == "posix" and not conn.in_transaction and _journal_mode(conn) in _ROLLBACK_JOURNAL_MODES:
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the shared lock
+            _copy_synced(db, target)
+        finally:
+            conn.execute("ROLLBACK")
+        return target
     dest = sqlite3.connect(str(target))
     try:
         conn.backup(dest)
     finally:
         dest.close()
     return target
+
+
+def _journal_mode(conn: sqlite3.Connection) -> str:
+    return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+
+def _copy_synced(source: str, target: Path) -> None:
+    """Copy ``source`` to the new file ``target`` and sync it; no partial copy is left."""
+    import shutil  # only a down with a backup needs it
+
+    try:
+        shutil.copyfile(source, target)  # sendfile(2) on Linux
+        fd = os.open(target, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
 def backup_path(db: Path, label: str) -> Path:
