@@ -42,6 +42,23 @@ def test_unknown_option_is_a_usage_error_with_exit_code_2(capsys):
     assert "unrecognized arguments: --sideways" in capsys.readouterr().err
 
 
+def test_a_reader_that_goes_away_stops_the_command_quietly(one, db_path):
+    """`vfmigrate status | head -1`: no traceback when the pipe closes."""
+    from helpers import vfmigrate_cmd
+
+    assert subprocess.run(vfmigrate_cmd("--database", str(db_path), "--migrations", str(one), "up"),
+                          capture_output=True).returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    try:
+        done = subprocess.run(vfmigrate_cmd("--database", str(db_path), "--migrations", str(one), "status"),
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 1
+
+
 def test_options_may_follow_the_command(one, db_path, capsys):
     assert cli.main(["up", "--database", str(db_path), "--migrations", str(one)]) == 0
     assert db_path.exists()

@@ -288,3 +288,17 @@ def test_each_migration_is_logged_once_in_order_in_one_run(three, db_path, run):
     events = history.read(db_path)
     assert [(e.version, e.status) for e in events] == [(1, "ok"), (2, "ok"), (3, "ok"), (4, "failed")]
     assert history.log_path(db_path).read_text().count("\n") == 4
+
+
+def test_an_error_in_a_callback_after_a_migration_is_not_logged_as_its_failure(migrations_dir, db_path):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    migrations_dir.add("002_b.sql", "CREATE TABLE b (x);", "DROP TABLE b;")
+    target = Target(database=db_path, migrations=migrations_dir.path)
+
+    def reader_gone(result):
+        raise BrokenPipeError
+
+    with pytest.raises(BrokenPipeError):
+        commands.up(target, on_result=reader_gone)
+    assert [(e.version, e.status) for e in commands.history(target)] == [(1, "ok")]
+    assert [v for v, _ in tracked(db_path)] == [1]

@@ -114,6 +114,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                     events.append(_event(label, result, "ok"))
                     log.write(events)
                     events = []
+                current = None  # done: an error in a callback is not this migration's failure
                 _notify_result(hooks, result)
         current = None
     except BaseException as exc:
