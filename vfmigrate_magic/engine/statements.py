@@ -57,16 +57,17 @@ def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> t
     """
     statements: list[Statement] = []
     begin = 0  # where the text not yet in a statement starts
+    line = first_line  # the line it starts on (counted on as we go: a seed file has many statements)
     cut = sql.find(";")
     while cut != -1:
         piece = sql[begin:cut + 1]
         if sqlite3.complete_statement(piece):
-            _keep(statements, piece, first_line + sql.count("\n", 0, begin))
+            _keep(statements, piece, line)
+            line += piece.count("\n")
             begin = cut + 1
         cut = sql.find(";", cut + 1)
     rest = sql[begin:].rstrip()
     if not is_only_comments(rest):
-        line = first_line + sql.count("\n", 0, begin)
         if not sqlite3.complete_statement(rest + "\n;"):
             lines = rest.split("\n")
             raise BadMigrationFile(
