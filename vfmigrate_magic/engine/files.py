@@ -16,6 +16,7 @@ from .records import record
 from .statements import (
     Statement,
     is_only_comments,
+    leading_comment_lines,
     refuse_outside_transaction,
     split_statements,
     unwrap_transaction,
@@ -196,8 +197,8 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
                                line=down[0] + 1, hint="put the UP section first")
     head = text[:up[1]]
     if not is_only_comments(head):
-        first = next(i for i, l in enumerate(head.split("\n")) if not is_only_comments(l))
-        raise BadMigrationFile(path.name, "SQL before the UP MIGRATION marker", line=first + 1,
+        raise BadMigrationFile(path.name, "SQL before the UP MIGRATION marker",
+                               line=leading_comment_lines(head.split("\n")) + 1,
                                hint="move it below '-- === UP MIGRATION ==='")
     meta: dict[str, str] = {}
     for header in _HEADER_LINE.finditer(head):

@@ -74,7 +74,7 @@ def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> t
                 file,
                 "incomplete SQL statement starting here (an unclosed quote, parenthesis, "
                 "comment or trigger body?)",
-                line=line + _leading_comment_lines(lines),
+                line=line + leading_comment_lines(lines),
                 hint="complete it; nothing was run",
             )
         _keep(statements, rest + "\n;", line)
@@ -118,11 +118,11 @@ def _keep(statements: list[Statement], text: str, line: int) -> None:
     if is_only_comments(text.replace(";", " ")):
         return
     lines = text.split("\n")
-    skip = _leading_comment_lines(lines)
+    skip = leading_comment_lines(lines)
     statements.append(Statement("\n".join(lines[skip:]).strip(), line + skip, len(statements) + 1))
 
 
-def _leading_comment_lines(lines: list[str]) -> int:
+def leading_comment_lines(lines: list[str]) -> int:
     """How many of ``lines`` come before the first that holds SQL (blank or comment-only)."""
     skip = 0
     while skip < len(lines) and is_only_comments(lines[skip]):
@@ -172,7 +172,7 @@ def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[s
 
 
 def _is_rollback_to(stmt: Statement) -> bool:
-    words = _FIRST_WORDS.findall(_without_comments(stmt.sql)[:200].upper())
+    words = stmt._first_words
     return words[:1] == ["ROLLBACK"] and ("TO" in words[1:3])
 
 
