@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vfmigrate_magic.engine.files import parse_text
-from vfmigrate_magic.engine.records import FrozenInstanceError, record, replace
+from vfmigrate_magic.engine.records import Deferred, FrozenInstanceError, deferrable, record, replace
 from vfmigrate_magic.engine.results import ExecutionMode, MigrationResult, MigrationState, StatusEntry
 
 
@@ -65,3 +65,33 @@ def test_a_migrations_split_statements_are_kept_beside_its_fields(tmp_path):
     assert [s.sql for s in first.up] == ["CREATE TABLE a (x);"]  # split and cached
     assert "_split" in first.__dict__ and "_split" not in second.__dict__
     assert first == second and hash(first) == hash(second) and repr(first) == repr(second)
+
+
+@record
+class Lazy:
+    x: int
+    parts: tuple = deferrable(())
+
+
+def test_a_deferred_field_is_worked_out_once_when_first_read():
+    calls = []
+
+    def work(n):
+        calls.append(n)
+        return (n, n)
+
+    lazy = Lazy(1, Deferred(work, 2))
+    assert calls == []  # nothing worked out at construction
+    assert lazy.parts == (2, 2) and lazy.parts == (2, 2)
+    assert calls == [2]
+    assert Lazy(1).parts == () and Lazy.parts == ()  # the default, on the instance and the class
+
+
+def test_a_deferred_field_reads_as_a_plain_one_in_repr_equality_hash_and_replace():
+    plain = Lazy(1, (2, 2))
+    assert repr(Lazy(1, Deferred(lambda: (2, 2)))) == "Lazy(x=1, parts=(2, 2))"
+    assert Lazy(1, Deferred(lambda: (2, 2))) == plain
+    assert hash(Lazy(1, Deferred(lambda: (2, 2)))) == hash(plain)
+    assert replace(Lazy(1, Deferred(lambda: (2, 2))), x=3) == Lazy(3, (2, 2))
+    with pytest.raises(FrozenInstanceError):
+        Lazy(1, Deferred(tuple)).parts = ()

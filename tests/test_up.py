@@ -290,6 +290,41 @@ def test_each_migration_is_logged_once_in_order_in_one_run(three, db_path, run):
     assert history.log_path(db_path).read_text().count("\n") == 4
 
 
+def test_the_line_logged_for_a_migration_that_ran_is_the_json_of_its_event(tmp_path):
+    import json
+
+    from vfmigrate_magic.engine import history
+    from vfmigrate_magic.engine.results import ExecutionMode, MigrationResult
+
+    log = history.EventLog(tmp_path / "x.db")
+    label = str(tmp_path / 'a "quoted" dätabase.db')
+    for result in (MigrationResult(7, "add_rôles", "up", ExecutionMode.APPLY, 12.34567, 3),
+                   MigrationResult(8, "b", "down", ExecutionMode.APPLY, 0.1 + 0.2, 0)):
+        log.write_ok(label, result)
+    log.close()
+    lines = history.log_path(tmp_path / "x.db").read_text(encoding="utf-8").splitlines()
+    events = history.read(tmp_path / "x.db")
+    assert [(e.database, e.version, e.name, e.direction, e.mode, e.status, e.duration_ms, e.rows_changed, e.error)
+            for e in events] == [(label, 7, "add_rôles", "up", "apply", "ok", 12.346, 3, ""),
+                                 (label, 8, "b", "down", "apply", "ok", 0.3, 0, "")]
+    # Byte for byte what the general writer makes of the same events.
+    assert lines == [history._encode(e.__dict__) for e in events]
+    import re
+    assert all(re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}", json.loads(line)["at"]) for line in lines)
+
+
+def test_the_statement_results_of_an_applied_migration_are_there_when_read(migrations_dir, db_path):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);\n-- two rows\nINSERT INTO a VALUES (1), (2);",
+                       "DROP TABLE a;")
+    report = commands.up(Target(database=db_path, migrations=migrations_dir.path))
+    (result,) = report.results
+    assert result.rows_changed == 2
+    first, second = result.statements
+    assert (first.index, first.sql, first.rows_changed) == (1, "CREATE TABLE a (x);", 0)
+    assert (second.index, second.line, second.sql, second.rows_changed) == (
+        2, first.line + 2, "INSERT INTO a VALUES (1), (2);", 2)  # below its comment
+
+
 def test_an_error_in_a_callback_after_a_migration_is_not_logged_as_its_failure(migrations_dir, db_path):
     migrations_dir.add("001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
     migrations_dir.add("002_b.sql", "CREATE TABLE b (x);", "DROP TABLE b;")

@@ -91,9 +91,11 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
         else:
             ensured = False
             applied = _AppliedRows(tracker)
+            on_start, on_result = hooks.on_start, hooks.on_result
             for current in plan:
                 started = time.perf_counter()
-                _notify_start(hooks, current, direction)
+                if on_start is not None:
+                    on_start(current, direction)
                 if current.transactional:
                     with Transaction(conn, label):
                         if direction == "up" and not ensured:
@@ -111,11 +113,10 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                     applied.forget()
                 results.append(result)
                 if not result.skipped:
-                    events.append(_event(label, result, "ok"))
-                    log.write(events)
-                    events = []
+                    log.write_ok(label, result)
                 current = None  # done: an error in a callback is not this migration's failure
-                _notify_result(hooks, result)
+                if on_result is not None:
+                    on_result(result)
         current = None
     except BaseException as exc:
         if current is not None:

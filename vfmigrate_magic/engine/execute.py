@@ -13,8 +13,10 @@ from collections.abc import Sequence
 
 from .errors import MigrationFailed, MigrationInterrupted
 from .files import Migration
+from .records import Deferred
 from .results import ExecutionMode, MigrationResult, StatementResult
 from .sqlite import schema_objects, translate
+from .statements import Statement
 
 
 def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode: ExecutionMode,
@@ -27,12 +29,17 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
     migrations of ``done`` (this run's earlier results) that stay applied.
     """
     before = schema_objects(conn) if describe else None
-    results = []
+    statements = migration.statements(direction)
+    # Only the rows each statement changed are kept here; the StatementResult records (with
+    # their one-line summaries) are made if the result's ``statements`` is ever read. This
+    # loop runs once per migration between SQLite's own work, where every object counts.
+    changed: list[int] = []
+    run = conn.execute
+    first = total = conn.total_changes
     start = time.perf_counter()
-    for stmt in migration.statements(direction):
-        changes = conn.total_changes
+    for stmt in statements:
         try:
-            conn.execute(stmt.sql)
+            run(stmt.sql)
         except sqlite3.Error as exc:
             reason = str(exc)
             # A KeyboardInterrupt raised in a progress handler reaches us as "interrupted".
@@ -42,7 +49,9 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
             applied = tuple(r.version for r in done if not r.skipped)
             raise error(migration.filename, stmt.index, stmt.line, reason,
                         direction=direction, sql=stmt.summary, applied=applied) from exc
-        results.append(StatementResult(stmt.index, stmt.line, stmt.summary, conn.total_changes - changes))
+        now = conn.total_changes
+        changed.append(now - total)
+        total = now
     duration = (time.perf_counter() - start) * 1000
     created = dropped = altered = ()
     if before is not None:
@@ -52,15 +61,11 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
         altered = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() & after.keys())
                         if before[kind, name] != after[kind, name])
     return MigrationResult(
-        version=migration.version,
-        name=migration.name,
-        direction=direction,
-        mode=mode,
-        duration_ms=duration,
-        rows_changed=sum(r.rows_changed for r in results),
-        statements=tuple(results),
-        created=created,
-        dropped=dropped,
-        altered=altered,
-        warnings=migration.warnings,
+        migration.version, migration.name, direction, mode, duration, total - first,
+        Deferred(_statement_results, statements, changed), created, dropped, altered, False,
+        migration.warnings,
     )
+
+
+def _statement_results(statements: tuple[Statement, ...], changed: list[int]) -> tuple[StatementResult, ...]:
+    return tuple(StatementResult(s.index, s.line, s.summary, n) for s, n in zip(statements, changed))

@@ -92,7 +92,7 @@ class Migration:
     @property
     def warnings(self) -> tuple[str, ...]:
         self.validate()
-        return tuple(self._parsed["warnings"])
+        return self._parsed["warnings"]
 
     def statements(self, direction: str) -> tuple[Statement, ...]:
         """The UP or DOWN statements; raises BadMigrationFile if the section is malformed."""
@@ -115,7 +115,7 @@ class Migration:
             up = unwrap_transaction(up, file, warnings)
             down = unwrap_transaction(down, file, warnings)
             refuse_outside_transaction(up + down, file, warnings)
-        self._parsed.update(up=up, down=down, warnings=warnings)
+        self._parsed.update(up=up, down=down, warnings=tuple(warnings))
 
 
 def normalize(text: str) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 
-from .results import HistoryEvent
+from .results import HistoryEvent, MigrationResult
+from .sqlite import now_precise
 
 
 def log_path(database: str | os.PathLike[str]) -> Path:
@@ -22,6 +24,11 @@ def log_path(database: str | os.PathLike[str]) -> Path:
 
 # One encoder for every line: json.dumps with separators builds a new one at each call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
+# The line of a migration that ran: what _encode makes of its HistoryEvent, filled in directly
+# (``up`` writes one per migration, between SQLite's commits). Strings from outside pass
+# through _quote; direction and mode are the engine's own words.
+_OK_LINE = ('{"at":"%s","database":%s,"version":%d,"name":%s,"direction":"%s","mode":"%s",'
+            '"status":"ok","duration_ms":%r,"rows_changed":%d,"error":""}\n')
 
 
 class EventLog:
@@ -34,11 +41,25 @@ class EventLog:
     def __init__(self, database: str | os.PathLike[str] | None) -> None:
         self.path = log_path(database) if database else None
         self._fd: int | None = None
+        self._quoted: tuple[str, str] | None = None  # a database label and its JSON text
 
     def write(self, events: list[HistoryEvent]) -> None:
         if self.path is None or not events:
             return
-        data = "".join(_encode(e.__dict__) + "\n" for e in events).encode("utf-8")
+        self._append("".join(_encode(e.__dict__) + "\n" for e in events).encode("utf-8"))
+
+    def write_ok(self, database: str, result: MigrationResult) -> None:
+        """Log ``result`` (a migration that ran) as an "ok" event of ``database`` (its label):
+        the same line ``write`` makes of the same event, at a fraction of the cost."""
+        if self.path is None:
+            return
+        if self._quoted is None or self._quoted[0] != database:
+            self._quoted = (database, _quote(database))
+        line = _OK_LINE % (now_precise(), self._quoted[1], result.version, _quote(result.name), result.direction,
+                           result.mode.value, round(result.duration_ms, 3), result.rows_changed)
+        self._append(line.encode("utf-8"))
+
+    def _append(self, data: bytes) -> None:
         try:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

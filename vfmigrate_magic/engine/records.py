@@ -7,6 +7,11 @@ within one class, and no assignment after ``__init__``. It is used instead of ``
 because that module imports ``inspect`` (with ``ast``, ``dis`` and ``tokenize``) and makes each
 class with several ``exec`` calls: together a third of the start-up of ``vfmigrate status``.
 Here a class costs one small ``exec``.
+
+A field declared ``= deferrable(default)`` may also be given ``Deferred(function, *args)``:
+the value is then worked out by ``function(*args)`` when it is first read (by attribute,
+``repr``, equality or hashing) and kept. ``up`` uses it for each migration's per-statement
+results, which most runs never look at.
 """
 
 from __future__ import annotations
@@ -16,15 +21,62 @@ class FrozenInstanceError(AttributeError):
     """Assigning to (or deleting) an attribute of a record."""
 
 
+class Deferred:
+    """A field's value to be worked out on first read: ``function(*args)``."""
+
+    __slots__ = ("function", "args")
+
+    def __init__(self, function, *args) -> None:
+        self.function = function
+        self.args = args
+
+
+class deferrable:  # noqa: N801 - used like a default value in a class body
+    """Declares a field that accepts a :class:`Deferred` value; ``default`` as usual."""
+
+    def __init__(self, default) -> None:
+        self.default = default
+
+
+class _DeferredField:
+    """The class attribute of a deferrable field. Reached only when the instance has no value
+    yet (an instance's ``__dict__`` comes first for a non-data descriptor): it works the
+    value out, keeps it, and returns it."""
+
+    def __init__(self, name: str, default) -> None:
+        self.name = name
+        self.default = default
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.default
+        d = obj.__dict__
+        pending = d.get("_deferred_" + self.name)
+        if pending is None:  # another thread has just worked it out
+            return d[self.name]
+        value = d[self.name] = pending.function(*pending.args)
+        d.pop("_deferred_" + self.name, None)
+        return value
+
+
 def record(cls: type) -> type:
     """Make ``cls`` an immutable value class of its annotated attributes (see the module)."""
     names = tuple(cls.__dict__.get("__annotations__", {}))
-    defaults = {f"_d_{n}": cls.__dict__[n] for n in names if n in cls.__dict__}
+    lazy = {n for n in names if isinstance(cls.__dict__.get(n), deferrable)}
+    defaults = {f"_d_{n}": cls.__dict__[n].default if n in lazy else cls.__dict__[n]
+                for n in names if n in cls.__dict__}
+    defaults["_Deferred"] = Deferred
     params = [f"{n}=_d_{n}" if f"_d_{n}" in defaults else n for n in names]
     # Only __init__, the method every instance runs, is compiled for the class: exec costs.
     namespace: dict = {}
-    body = "".join(f"    d[{n!r}] = {n}\n" for n in names)
+    body = "".join(
+        f"    if {n}.__class__ is _Deferred:\n        d['_deferred_{n}'] = {n}\n    else:\n        d[{n!r}] = {n}\n"
+        if n in lazy else f"    d[{n!r}] = {n}\n"
+        for n in names
+    )
     exec(f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n{body}", defaults, namespace)
+    for n in lazy:
+        setattr(cls, n, _DeferredField(n, defaults[f"_d_{n}"]))
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = init

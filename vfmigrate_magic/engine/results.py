@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 import os
 
-from .records import record
+from .records import deferrable, record
 
 
 def display_path(path: str) -> str:
@@ -64,7 +64,7 @@ class MigrationResult:
     mode: ExecutionMode
     duration_ms: float
     rows_changed: int = 0
-    statements: tuple[StatementResult, ...] = ()
+    statements: tuple[StatementResult, ...] = deferrable(())  # worked out when first read
     created: tuple[str, ...] = ()  # "table users", "index idx_users_email", ...
     dropped: tuple[str, ...] = ()
     altered: tuple[str, ...] = ()  # objects whose definition changed (ALTER TABLE, rebuilds)

@@ -206,12 +206,26 @@ def backup_path(db: Path, label: str) -> Path:
     return candidate
 
 
+_second: list = [None, ""]  # the last whole second asked for, and its text
+
+
+def _formatted(second: int) -> list:
+    """``[second, "YYYY-MM-DD HH:MM:SS"]``, formatted once per second: a run asks at every
+    migration, and strftime is most of the cost."""
+    cached = _second
+    if cached[0] != second:
+        cached = [second, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))]
+        _second[:] = cached
+    return cached
+
+
 def now_precise() -> str:
     """The current UTC time with milliseconds, for the event log: ``YYYY-MM-DD HH:MM:SS.mmm``."""
     now = time.time()
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}"
+    second = int(now)
+    return f"{_formatted(second)[1]}.{int((now - second) * 1000):03d}"
 
 
 def now_iso() -> str:
     """The current UTC time as stored in ``applied_at``: ``YYYY-MM-DD HH:MM:SS``."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    return _formatted(int(time.time()))[1]

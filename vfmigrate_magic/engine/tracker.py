@@ -17,6 +17,8 @@ CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     execution_time_ms INTEGER
 )"""
 
+_INSERT = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
+
 
 @record
 class AppliedMigration:
@@ -75,10 +77,7 @@ class VersionTracker:
 
     def record(self, version: int, name: str, applied_at: str, checksum: str, execution_time_ms: int) -> None:
         """Insert the row for an applied migration."""
-        self.conn.execute(
-            f"INSERT INTO {TABLE} (version, name, applied_at, checksum, execution_time_ms) VALUES (?, ?, ?, ?, ?)",
-            (version, name, applied_at, checksum, execution_time_ms),
-        )
+        self.conn.execute(_INSERT, (version, name, applied_at, checksum, execution_time_ms))
 
     def remove(self, version: int) -> None:
         """Delete the row of a rolled-back migration."""
