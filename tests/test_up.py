@@ -300,7 +300,7 @@ def test_the_line_logged_for_a_migration_that_ran_is_the_json_of_its_event(tmp_p
     label = str(tmp_path / 'a "quoted" dätabase.db')
     for result in (MigrationResult(7, "add_rôles", "up", ExecutionMode.APPLY, 12.34567, 3),
                    MigrationResult(8, "b", "down", ExecutionMode.APPLY, 0.1 + 0.2, 0)):
-        log.write_ok(label, result)
+        log.ok(label, result)
     log.close()
     lines = history.log_path(tmp_path / "x.db").read_text(encoding="utf-8").splitlines()
     events = history.read(tmp_path / "x.db")
@@ -311,6 +311,26 @@ def test_the_line_logged_for_a_migration_that_ran_is_the_json_of_its_event(tmp_p
     assert lines == [history._encode(e.__dict__) for e in events]
     import re
     assert all(re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}", json.loads(line)["at"]) for line in lines)
+
+
+def test_a_long_runs_log_is_written_as_it_goes(migrations_dir, db_path):
+    """The lines of migrations that ran are written together, within 0.1 s."""
+    import time
+
+    from vfmigrate_magic.engine import history
+
+    for n in (1, 2, 3):
+        migrations_dir.add(f"00{n}_t{n}.sql", f"CREATE TABLE t{n} (x);", f"DROP TABLE t{n};")
+    seen = []
+
+    def slow(result):
+        seen.append(history.log_path(db_path).read_text().count("\n") if history.log_path(db_path).exists() else 0)
+        time.sleep(0.15)
+
+    commands.up(Target(database=db_path, migrations=migrations_dir.path), on_result=slow)
+    # Each callback sleeps 0.15 s: by the next one, the line before has been written.
+    assert seen == [0, 1, 2]
+    assert [e.version for e in history.read(db_path)] == [1, 2, 3]
 
 
 def test_the_statement_results_of_an_applied_migration_are_there_when_read(migrations_dir, db_path):

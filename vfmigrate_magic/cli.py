@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from .engine import config
+    from .engine.coalesce import Coalescer
     from .engine.results import MigrationResult
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -50,8 +51,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _print_result(result: MigrationResult) -> None:
-    print(f"  {result}", flush=True)
+def _results_printer() -> Coalescer:
+    """Prints one line a migration for ``on_result=printer.add``: the lines of a batch
+    together, within 0.1 s (engine.coalesce). Printing and flushing each line between two
+    commits was a tenth of an ``up`` of many small migrations. ``close()`` prints the rest."""
+    from .engine.coalesce import Coalescer
+
+    def write(results: list[MigrationResult]) -> None:
+        sys.stdout.write("".join(f"  {r}\n" for r in results))
+        sys.stdout.flush()
+
+    return Coalescer(write)
 
 
 def _heading(settings: config.Settings, target: config.Target) -> None:
@@ -64,8 +74,12 @@ def _cmd_up(args, settings: config.Settings) -> int:
 
     for target in settings.targets:
         _heading(settings, target)
-        report = commands.up(target, to=args.to, dry_run=args.dry_run, busy_timeout=settings.busy_timeout,
-                             on_result=_print_result)
+        printer = _results_printer()
+        try:
+            report = commands.up(target, to=args.to, dry_run=args.dry_run, busy_timeout=settings.busy_timeout,
+                                 on_result=printer.add)
+        finally:
+            printer.close()
         for warning in report.warnings:
             print(f"  warning: {warning}")
         print(_indent(report.summary()))
@@ -77,8 +91,12 @@ def _cmd_down(args, settings: config.Settings) -> int:
 
     target = settings.target
     _heading(settings, target)
-    report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
-                           backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=_print_result)
+    printer = _results_printer()
+    try:
+        report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
+                               backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=printer.add)
+    finally:
+        printer.close()
     print(_indent(report.summary()))
     return EXIT_OK if report.integrity == "ok" else EXIT_ERROR
 

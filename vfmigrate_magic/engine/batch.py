@@ -113,7 +113,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                     applied.forget()
                 results.append(result)
                 if not result.skipped:
-                    log.write_ok(label, result)
+                    log.ok(label, result)
                 current = None  # done: an error in a callback is not this migration's failure
                 if on_result is not None:
                     on_result(result)

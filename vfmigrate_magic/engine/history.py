@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 
+from .coalesce import Coalescer
 from .results import HistoryEvent, MigrationResult
-from .sqlite import now_precise
+from .sqlite import precise
 
 
 def log_path(database: str | os.PathLike[str]) -> Path:
@@ -24,40 +26,51 @@ def log_path(database: str | os.PathLike[str]) -> Path:
 
 # One encoder for every line: json.dumps with separators builds a new one at each call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-# The line of a migration that ran: what _encode makes of its HistoryEvent, filled in directly
-# (``up`` writes one per migration, between SQLite's commits). Strings from outside pass
-# through _quote; direction and mode are the engine's own words.
+# The line of a migration that ran: what _encode makes of its HistoryEvent, filled in directly.
+# Strings from outside pass through _quote; direction and mode are the engine's own words.
 _OK_LINE = ('{"at":"%s","database":%s,"version":%d,"name":%s,"direction":"%s","mode":"%s",'
             '"status":"ok","duration_ms":%r,"rows_changed":%d,"error":""}\n')
 
 
 class EventLog:
     """The log of one database, open for appending while a run lasts: opened on the first
-    ``write`` and kept open until ``close()``, not reopened for every migration.
-    Each ``write`` is one ``os.write`` on an ``O_APPEND`` descriptor, so the lines of concurrent
+    write and kept open until ``close()``, not reopened for every migration.
+    Each write is one ``os.write`` on an ``O_APPEND`` descriptor, so the lines of concurrent
     runners do not interleave. Does nothing for an in-memory database (``database`` None).
+
+    The lines of migrations that ran (``ok``) are written in batches (:mod:`.coalesce`):
+    within 0.1 s, before any other event, and at ``close()``. A process killed outright may
+    lose the lines of its last 0.1 s; what is applied is decided by the tracking table,
+    written in each migration's own transaction.
     """
 
     def __init__(self, database: str | os.PathLike[str] | None) -> None:
         self.path = log_path(database) if database else None
         self._fd: int | None = None
-        self._quoted: tuple[str, str] | None = None  # a database label and its JSON text
+        # (time_ns, database label, result) of migrations that ran, until written
+        self._ok = Coalescer(self._write_ok)
 
     def write(self, events: list[HistoryEvent]) -> None:
+        """Write ``events`` now (after any ``ok`` lines still waiting)."""
+        self._ok.flush()
         if self.path is None or not events:
             return
         self._append("".join(_encode(e.__dict__) + "\n" for e in events).encode("utf-8"))
 
-    def write_ok(self, database: str, result: MigrationResult) -> None:
-        """Log ``result`` (a migration that ran) as an "ok" event of ``database`` (its label):
-        the same line ``write`` makes of the same event, at a fraction of the cost."""
-        if self.path is None:
-            return
-        if self._quoted is None or self._quoted[0] != database:
-            self._quoted = (database, _quote(database))
-        line = _OK_LINE % (now_precise(), self._quoted[1], result.version, _quote(result.name), result.direction,
-                           result.mode.value, round(result.duration_ms, 3), result.rows_changed)
-        self._append(line.encode("utf-8"))
+    def ok(self, database: str, result: MigrationResult) -> None:
+        """Log ``result``, a migration that ran, as an "ok" event of ``database`` (its label)."""
+        if self.path is not None:
+            self._ok.add((time.time_ns(), database, result))
+
+    def _write_ok(self, batch: list[tuple[int, str, MigrationResult]]) -> None:
+        """The lines ``write`` would make of these events, made directly."""
+        quoted: dict[str, str] = {}
+        lines = []
+        for at, database, r in batch:
+            label = quoted.get(database) or quoted.setdefault(database, _quote(database))
+            lines.append(_OK_LINE % (precise(at), label, r.version, _quote(r.name), r.direction,
+                                     r.mode.value, round(r.duration_ms, 3), r.rows_changed))
+        self._append("".join(lines).encode("utf-8"))
 
     def _append(self, data: bytes) -> None:
         try:
@@ -68,6 +81,7 @@ class EventLog:
             pass  # the log is a report, never a reason to fail a migration that succeeded
 
     def close(self) -> None:
+        self._ok.close()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

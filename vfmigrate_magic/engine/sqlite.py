@@ -221,9 +221,12 @@ def _formatted(second: int) -> list:
 
 def now_precise() -> str:
     """The current UTC time with milliseconds, for the event log: ``YYYY-MM-DD HH:MM:SS.mmm``."""
-    now = time.time()
-    second = int(now)
-    return f"{_formatted(second)[1]}.{int((now - second) * 1000):03d}"
+    return precise(time.time_ns())
+
+
+def precise(ns: int) -> str:
+    """A ``time.time_ns()`` value as :func:`now_precise` writes it."""
+    return "%s.%03d" % (_formatted(ns // 1_000_000_000)[1], ns // 1_000_000 % 1000)
 
 
 def now_iso() -> str:
