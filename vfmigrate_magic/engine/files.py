@@ -14,6 +14,8 @@ from pathlib import Path
 from .errors import BadMigrationFile, DuplicateVersion
 from .records import record
 from .statements import (
+    OUTSIDE_TRANSACTION_WORDS,
+    TRANSACTION_WORDS,
     Statement,
     is_only_comments,
     leading_comment_lines,
@@ -112,9 +114,14 @@ class Migration:
         if not down:
             warnings.append(DOWN_EMPTY_WARNING)
         if self.transactional:
-            up = unwrap_transaction(up, file, warnings)
-            down = unwrap_transaction(down, file, warnings)
-            refuse_outside_transaction(up + down, file, warnings)
+            # A cheap test on the whole text first, so most statements never have their
+            # keywords worked out.
+            said = (self.up_sql + "\n" + self.down_sql).upper()
+            if any(word in said for word in TRANSACTION_WORDS):
+                up = unwrap_transaction(up, file, warnings)
+                down = unwrap_transaction(down, file, warnings)
+            if any(word in said for word in OUTSIDE_TRANSACTION_WORDS):
+                refuse_outside_transaction(up + down, file, warnings)
         self._parsed.update(up=up, down=down, warnings=tuple(warnings))
 
 
@@ -122,7 +129,9 @@ def normalize(text: str) -> str:
     """Text with a UTF-8 BOM removed and CRLF/CR line endings turned into LF."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def checksum(up_sql: str, down_sql: str) -> str:
@@ -206,19 +215,9 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
     transactional = _NO_TRANSACTION_LINE.search(head) is None
     up_sql = text[up[2] + 1:max(down[1] - 1, up[2] + 1)]
     down_sql = text[down[2] + 1:]
-    return Migration(
-        version=version,
-        name=name,
-        path=path,
-        checksum=_checksum(up_sql, down_sql),
-        up_sql=up_sql,
-        down_sql=down_sql,
-        up_line=up[0] + 2,
-        down_line=down[0] + 2,
-        transactional=transactional,
-        description=meta.get("description", ""),
-        author=meta.get("author", ""),
-        date=meta.get("date", ""),
+    return Migration(  # the fields in order: positional arguments cost less (a file each)
+        version, name, path, _checksum(up_sql, down_sql), up_sql, down_sql, up[0] + 2, down[0] + 2,
+        transactional, meta.get("description", ""), meta.get("author", ""), meta.get("date", ""),
     )
 
 
@@ -255,7 +254,11 @@ def _decode(raw: bytes, filename: str) -> str:
 
 def read_migration(path: Path, version: int | None = None, name: str | None = None) -> Migration:
     """Read and parse one file; unreadable or non-UTF-8 files raise BadMigrationFile."""
-    return parse_text(_decode(_read_bytes(str(path), path.name), path.name), path, version, name)
+    return _read(str(path), path.name, version, name)
+
+
+def _read(path: str, filename: str, version: int | None, name: str | None) -> Migration:
+    return parse_text(_decode(_read_bytes(path, filename), filename), Path(path), version, name)
 
 
 def _entries(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, str]]:
@@ -307,7 +310,7 @@ def discover(folder: str | os.PathLike[str]) -> list[Migration]:
     ``.sql`` file with a bad name or content or a missing folder, and DuplicateVersion when
     two files share a version.
     """
-    return [read_migration(Path(path), version, name) for version, _, name, path in _entries(folder)]
+    return [_read(path, filename, version, name) for version, filename, name, path in _entries(folder)]
 
 
 _UP_TEXT = b"-- === UP MIGRATION ==="

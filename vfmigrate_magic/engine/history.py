@@ -32,6 +32,9 @@ _OK_LINE = ('{"at":"%s","database":%s,"version":%d,"name":%s,"direction":"%s","m
             '"status":"ok","duration_ms":%r,"rows_changed":%d,"error":""}\n')
 
 
+LOG_DELAY = 1.0  # seconds the line of a migration that ran may wait to be written
+
+
 class EventLog:
     """The log of one database, open for appending while a run lasts: opened on the first
     write and kept open until ``close()``, not reopened for every migration.
@@ -39,16 +42,19 @@ class EventLog:
     runners do not interleave. Does nothing for an in-memory database (``database`` None).
 
     The lines of migrations that ran (``ok``) are written in batches (:mod:`.coalesce`):
-    within 0.1 s, before any other event, and at ``close()``. A process killed outright may
-    lose the lines of its last 0.1 s; what is applied is decided by the tracking table,
-    written in each migration's own transaction.
+    within a second, before any other event, and at ``close()``. On ext4 (data=ordered) each
+    append to this file made the database's next fsync also write the log's new blocks: an
+    ``up`` of 500 small migrations took 5 % longer with a write per migration than without
+    the log, and still 4 % with a write every 0.1 s. A process killed outright may lose the
+    lines of its last second; what is applied is decided by the tracking table, written in
+    each migration's own transaction.
     """
 
     def __init__(self, database: str | os.PathLike[str] | None) -> None:
         self.path = log_path(database) if database else None
         self._fd: int | None = None
         # (time_ns, database label, result) of migrations that ran, until written
-        self._ok = Coalescer(self._write_ok)
+        self._ok = Coalescer(self._write_ok, delay=LOG_DELAY)
 
     def write(self, events: list[HistoryEvent]) -> None:
         """Write ``events`` now (after any ``ok`` lines still waiting)."""

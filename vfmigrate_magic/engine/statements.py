@@ -115,6 +115,12 @@ def syntax_error(sql: str) -> str | None:
 def _keep(statements: list[Statement], text: str, line: int) -> None:
     """Add ``text``, one complete statement starting on ``line``, unless it is only comments
     (or a lone ``;``). Its line is that of its first line of SQL, below any comments."""
+    if "--" not in text and "/*" not in text:  # no comment: only blank lines can come first
+        body = text.strip()
+        if body.replace(";", " ").strip():
+            blank = len(text) - len(text.lstrip())
+            statements.append(Statement(body, line + text.count("\n", 0, blank), len(statements) + 1))
+        return
     if is_only_comments(text.replace(";", " ")):
         return
     lines = text.split("\n")
@@ -141,6 +147,10 @@ def is_only_comments(text: str) -> bool:
 
 
 _TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK"}
+# Words a section's upper-cased text must hold before its statements' keywords are worked out
+# for unwrap_transaction (the first tuple) and refuse_outside_transaction (the second).
+TRANSACTION_WORDS = tuple(sorted(_TX_WORDS))
+OUTSIDE_TRANSACTION_WORDS = ("VACUUM", "PRAGMA")
 
 
 def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> tuple[Statement, ...]:
@@ -149,8 +159,6 @@ def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[s
     The whole section runs in the runner's transaction anyway, so such a pair is redundant.
     Any other transaction control could commit half a migration, so the file is refused.
     """
-    if not _mention(stmts, _TX_WORDS):
-        return stmts
     tx = [s for s in stmts if s.keyword in _TX_WORDS and not _is_rollback_to(s)]
     if not tx:
         return stmts
@@ -176,18 +184,10 @@ def _is_rollback_to(stmt: Statement) -> bool:
     return words[:1] == ["ROLLBACK"] and ("TO" in words[1:3])
 
 
-def _mention(stmts: tuple[Statement, ...], words) -> bool:
-    """Whether any of ``words`` (upper-case) occurs anywhere in the statements' text, in any
-    case: a cheap test first, so most statements never have their keywords worked out."""
-    text = "\n".join(s.sql for s in stmts).upper()
-    return any(w in text for w in words)
-
-
 def refuse_outside_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> None:
     """Refuse statements that cannot work inside a transaction; warn about no-ops."""
-    if _mention(stmts, ("VACUUM", "PRAGMA")):
-        for stmt in stmts:
-            _refuse_outside_transaction(stmt, file, warnings)
+    for stmt in stmts:
+        _refuse_outside_transaction(stmt, file, warnings)
 
 
 def _refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str]) -> None:
