@@ -230,3 +230,30 @@ def test_statement_checks_read_the_sql_outside_its_comments():
     with pytest.raises(BadMigrationFile, match="VACUUM cannot run inside a transaction"):
         vacuum.validate()
     assert not parse_text(migration_text("SELECT 1; -- VACUUM", "SELECT 1;"), Path("003_a.sql")).warnings
+
+
+@pytest.mark.parametrize("text", [
+    "-- === UP MIGRATION ===\nCREATE TABLE a (x);\n-- === DOWN MIGRATION ===\nDROP TABLE a;\n",
+    "-- Migration: 001\n-- Description: set up migration tables\n\n-- === UP MIGRATION ===\nSELECT 1;\n-- === DOWN MIGRATION ===",
+    "-- === UP MIGRATION ===\nSELECT 'down migration';\n-- === DOWN MIGRATION ===\n",
+    "--=== up migration ===\nSELECT 1;\n  -- ==== DOWN MIGRATION ====  \nSELECT 2;\n",
+    "-- === UP MIGRATION ===  \nSELECT 1;\n-- === DOWN MIGRATION ===\n",
+    "x-- === UP MIGRATION ===\n-- === UP MIGRATION ===\nSELECT 1;\n-- === DOWN MIGRATION ===\n",
+])
+def test_the_quick_marker_search_finds_what_the_regex_finds_or_leaves_it_to_the_regex(text):
+    from vfmigrate_magic.engine.files import _markers_by_regex, _standard_markers
+
+    quick = _standard_markers(text)
+    assert quick is None or quick == _markers_by_regex(text, "001_a.sql")
+    if "UP MIGRATION ===\nCREATE" in text:
+        assert quick is not None  # the usual file takes the quick path
+
+
+def test_header_fields_are_read_when_asked_for(tmp_path):
+    text = ("-- Migration: 001_a\n-- Description: Adds a\n-- author:  Ann  \n\n"
+            "-- === UP MIGRATION ===\nCREATE TABLE a (x);\n-- === DOWN MIGRATION ===\nDROP TABLE a;\n")
+    path = tmp_path / "001_a.sql"
+    path.write_text(text)
+    (m,) = discover(tmp_path)
+    assert (m.description, m.author, m.date) == ("Adds a", "Ann", "")
+    assert m.path == path and m.filename == "001_a.sql" and m.label == "001_a"

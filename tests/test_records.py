@@ -95,3 +95,18 @@ def test_a_deferred_field_reads_as_a_plain_one_in_repr_equality_hash_and_replace
     assert replace(Lazy(1, Deferred(lambda: (2, 2))), x=3) == Lazy(3, (2, 2))
     with pytest.raises(FrozenInstanceError):
         Lazy(1, Deferred(tuple)).parts = ()
+
+
+def test_a_deferrable_field_without_a_default_must_be_given():
+    from vfmigrate_magic.engine.records import peek
+
+    @record
+    class Needs:
+        where: str = deferrable()
+        n: int = 0
+
+    with pytest.raises(TypeError):
+        Needs()
+    pending = Needs(Deferred(str.upper, "a"))
+    assert isinstance(peek(pending, "where"), Deferred)  # peek works nothing out
+    assert pending.where == "A" and peek(pending, "where") == "A"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import BadMigrationFile, DuplicateVersion
-from .records import record
+from .records import Deferred, deferrable, peek, record
 from .statements import (
     OUTSIDE_TRANSACTION_WORDS,
     TRANSACTION_WORDS,
@@ -53,16 +53,17 @@ class Migration:
 
     version: int
     name: str
-    path: Path
+    path: Path = deferrable()  # given; made from its text when first read, by _read
     checksum: str
     up_sql: str
     down_sql: str
     up_line: int  # file line of the first line of each section
     down_line: int
     transactional: bool = True
-    description: str = ""
-    author: str = ""
-    date: str = ""
+    # From the header lines; read from the text when first asked for (``up`` never asks).
+    description: str = deferrable("")
+    author: str = deferrable("")
+    date: str = deferrable("")
 
     @property
     def _parsed(self) -> dict:
@@ -71,7 +72,8 @@ class Migration:
 
     @property
     def filename(self) -> str:
-        return self.path.name
+        path = peek(self, "path")  # read without making the Path (see _read)
+        return os.path.basename(path.args[0]) if isinstance(path, Deferred) else path.name
 
     @property
     def label(self) -> str:
@@ -183,14 +185,74 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
     """
     if version is None or name is None:
         version, name = parse_name(path.name)
-    text = normalize(text)
-    up = down = None  # (line number from 0, offset of the line's start, offset after its end)
+    return _parse(normalize(text), path, path.name, version, name)
+
+
+def _parse(text: str, path: Path | Deferred, filename: str, version: int, name: str) -> Migration:
+    """:func:`parse_text` of normalized text, for the file ``filename`` at ``path``."""
+    found = _standard_markers(text)
+    if found is None:
+        found = _markers_by_regex(text, filename)
+    up, down = found  # each (line number from 0, offset of the line's start, offset after its end)
+    if down[0] < up[0]:
+        raise BadMigrationFile(filename, "the DOWN MIGRATION marker comes before the UP marker",
+                               line=down[0] + 1, hint="put the UP section first")
+    head = text[:up[1]]
+    if not _only_line_comments(head) and not is_only_comments(head):
+        raise BadMigrationFile(filename, "SQL before the UP MIGRATION marker",
+                               line=leading_comment_lines(head.split("\n")) + 1,
+                               hint="move it below '-- === UP MIGRATION ==='")
+    transactional = _NO_TRANSACTION_LINE.search(head) is None
+    up_sql = text[up[2] + 1:max(down[1] - 1, up[2] + 1)]
+    down_sql = text[down[2] + 1:]
+    return Migration(  # the fields in order: positional arguments cost less (a file each)
+        version, name, path, _checksum(up_sql, down_sql), up_sql, down_sql, up[0] + 2, down[0] + 2,
+        transactional, Deferred(header, head, "description"), Deferred(header, head, "author"),
+        Deferred(header, head, "date"),
+    )
+
+
+def header(head: str, key: str) -> str:
+    """The value of the first ``-- Key: value`` line of ``head`` (``key`` in lower case), or ""."""
+    for line in _HEADER_LINE.finditer(head):
+        if line.group(1).lower() == key:
+            return line.group(2)
+    return ""
+
+
+_UP_LINE = "-- === UP MIGRATION ==="
+_DOWN_LINE = "-- === DOWN MIGRATION ==="
+Marker = tuple[int, int, int]  # (line number from 0, offset of the line's start, offset after its end)
+
+
+def _standard_markers(text: str) -> tuple[Marker, Marker] | None:
+    """The UP and DOWN markers when the text holds each once, written as ``create`` writes
+    them on lines of their own, and nothing else the marker regex could match (its matches
+    all hold "UP MIGRATION" or "DOWN MIGRATION", in any case); else None. A few string
+    searches instead of the regex: most files are written this way."""
+    upper = text.upper()
+    if upper.count("UP MIGRATION") != 1 or upper.count("DOWN MIGRATION") != 1:
+        return None
+    found = []
+    for marker in (_UP_LINE, _DOWN_LINE):
+        start = text.find(marker)
+        end = start + len(marker)
+        if start < 0 or (start and text[start - 1] != "\n") or text[end:end + 1] not in ("\n", ""):
+            return None
+        found.append((text.count("\n", 0, start), start, end))
+    return found[0], found[1]
+
+
+def _markers_by_regex(text: str, filename: str) -> tuple[Marker, Marker]:
+    """The UP and DOWN markers, found with the marker regex; raises BadMigrationFile when one
+    is missing or doubled."""
+    up = down = None
     for match in _marker_lines(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
         found = (text.count("\n", 0, line_start), line_start, match.end())
         which = match.group(1).upper()
         if (up if which == "UP" else down) is not None:
-            raise BadMigrationFile(path.name, f"second {which} MIGRATION marker", line=found[0] + 1,
+            raise BadMigrationFile(filename, f"second {which} MIGRATION marker", line=found[0] + 1,
                                    hint=f"keep one '-- === {which} MIGRATION ===' line")
         if which == "UP":
             up = found
@@ -200,25 +262,17 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
         missing = " and ".join(
             m for m, at in (("'-- === UP MIGRATION ==='", up), ("'-- === DOWN MIGRATION ==='", down)) if at is None
         )
-        raise BadMigrationFile(path.name, f"missing the {missing} marker", hint="both markers are required")
-    if down[0] < up[0]:
-        raise BadMigrationFile(path.name, "the DOWN MIGRATION marker comes before the UP marker",
-                               line=down[0] + 1, hint="put the UP section first")
-    head = text[:up[1]]
-    if not is_only_comments(head):
-        raise BadMigrationFile(path.name, "SQL before the UP MIGRATION marker",
-                               line=leading_comment_lines(head.split("\n")) + 1,
-                               hint="move it below '-- === UP MIGRATION ==='")
-    meta: dict[str, str] = {}
-    for header in _HEADER_LINE.finditer(head):
-        meta.setdefault(header.group(1).lower(), header.group(2))
-    transactional = _NO_TRANSACTION_LINE.search(head) is None
-    up_sql = text[up[2] + 1:max(down[1] - 1, up[2] + 1)]
-    down_sql = text[down[2] + 1:]
-    return Migration(  # the fields in order: positional arguments cost less (a file each)
-        version, name, path, _checksum(up_sql, down_sql), up_sql, down_sql, up[0] + 2, down[0] + 2,
-        transactional, meta.get("description", ""), meta.get("author", ""), meta.get("date", ""),
-    )
+        raise BadMigrationFile(filename, f"missing the {missing} marker", hint="both markers are required")
+    return up, down
+
+
+def _only_line_comments(text: str) -> bool:
+    """Whether every line is blank or a ``--`` comment: a quick sufficient test for
+    :func:`is_only_comments` (which also reads ``/* */`` comments)."""
+    for line in text.split("\n"):
+        if not line.lstrip(" \t").startswith("--") and line.strip():
+            return False
+    return True
 
 
 def _read_bytes(path: str, filename: str) -> bytes:
@@ -258,7 +312,8 @@ def read_migration(path: Path, version: int | None = None, name: str | None = No
 
 
 def _read(path: str, filename: str, version: int | None, name: str | None) -> Migration:
-    return parse_text(_decode(_read_bytes(path, filename), filename), Path(path), version, name)
+    # The Path is made when first asked for: `up` of many files never needs most of them.
+    return _parse(_decode(_read_bytes(path, filename), filename), Deferred(Path, path), filename, version, name)
 
 
 def _entries(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, str]]:

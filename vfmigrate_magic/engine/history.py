@@ -8,10 +8,8 @@ unchanged, yet is logged, and the user's schema holds nothing but their tables a
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 
 from .coalesce import Coalescer
@@ -24,8 +22,25 @@ def log_path(database: str | os.PathLike[str]) -> Path:
     return db.with_name(db.name + ".history.jsonl")
 
 
-# One encoder for every line: json.dumps with separators builds a new one at each call.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+try:  # the C function json uses for strings; importing json itself is a millisecond of `up`
+    from _json import encode_basestring_ascii as _quote
+except ImportError:  # pragma: no cover - a Python built without _json
+    from json.encoder import encode_basestring_ascii as _quote
+
+_encoder = None
+
+
+def _encode(obj: dict) -> str:
+    """``json.dumps(obj)`` without spaces, with one encoder for every line (json.dumps with
+    separators builds a new one at each call); json is imported when first needed."""
+    global _encoder
+    if _encoder is None:
+        import json
+
+        _encoder = json.JSONEncoder(separators=(",", ":")).encode
+    return _encoder(obj)
+
+
 # The line of a migration that ran: what _encode makes of its HistoryEvent, filled in directly.
 # Strings from outside pass through _quote; direction and mode are the engine's own words.
 _OK_LINE = ('{"at":"%s","database":%s,"version":%d,"name":%s,"direction":"%s","mode":"%s",'
@@ -95,6 +110,8 @@ class EventLog:
 
 def read(database: str | os.PathLike[str]) -> list[HistoryEvent]:
     """All events logged for ``database``, oldest first. Read-only."""
+    import json
+
     path = log_path(database)
     if not path.exists():
         return []

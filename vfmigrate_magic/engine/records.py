@@ -31,10 +31,14 @@ class Deferred:
         self.args = args
 
 
-class deferrable:  # noqa: N801 - used like a default value in a class body
-    """Declares a field that accepts a :class:`Deferred` value; ``default`` as usual."""
+_REQUIRED = object()
 
-    def __init__(self, default) -> None:
+
+class deferrable:  # noqa: N801 - used like a default value in a class body
+    """Declares a field that accepts a :class:`Deferred` value; with a ``default`` or, without
+    one, a field that must be given."""
+
+    def __init__(self, default=_REQUIRED) -> None:
         self.default = default
 
 
@@ -59,12 +63,20 @@ class _DeferredField:
         return value
 
 
+def peek(obj, name: str):
+    """The value of field ``name`` of ``obj`` without working it out: the :class:`Deferred`
+    when it is still pending."""
+    d = obj.__dict__
+    return d[name] if name in d else d.get("_deferred_" + name, getattr(type(obj), name))
+
+
 def record(cls: type) -> type:
     """Make ``cls`` an immutable value class of its annotated attributes (see the module)."""
     names = tuple(cls.__dict__.get("__annotations__", {}))
     lazy = {n for n in names if isinstance(cls.__dict__.get(n), deferrable)}
     defaults = {f"_d_{n}": cls.__dict__[n].default if n in lazy else cls.__dict__[n]
                 for n in names if n in cls.__dict__}
+    defaults = {k: v for k, v in defaults.items() if v is not _REQUIRED}
     defaults["_Deferred"] = Deferred
     params = [f"{n}=_d_{n}" if f"_d_{n}" in defaults else n for n in names]
     # Only __init__, the method every instance runs, is compiled for the class: exec costs.
@@ -76,7 +88,7 @@ def record(cls: type) -> type:
     )
     exec(f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n{body}", defaults, namespace)
     for n in lazy:
-        setattr(cls, n, _DeferredField(n, defaults[f"_d_{n}"]))
+        setattr(cls, n, _DeferredField(n, defaults.get(f"_d_{n}")))
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = init
