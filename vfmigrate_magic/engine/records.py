@@ -79,19 +79,27 @@ def record(cls: type) -> type:
     defaults = {k: v for k, v in defaults.items() if v is not _REQUIRED}
     defaults["_Deferred"] = Deferred
     params = [f"{n}=_d_{n}" if f"_d_{n}" in defaults else n for n in names]
-    # Only __init__, the method every instance runs, is compiled for the class: exec costs.
-    namespace: dict = {}
+    # Only __init__, the method every instance runs, is compiled for the class, and only when
+    # the first instance is made: exec costs, and most runs use a few of the classes.
     body = "".join(
         f"    if {n}.__class__ is _Deferred:\n        d['_deferred_{n}'] = {n}\n    else:\n        d[{n!r}] = {n}\n"
         if n in lazy else f"    d[{n!r}] = {n}\n"
         for n in names
     )
-    exec(f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n{body}", defaults, namespace)
+    source = f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n{body}"
+
+    def __init__(self, *args, **kwargs):  # replaces itself with the compiled one
+        namespace: dict = {}
+        exec(source, defaults, namespace)
+        init = namespace["__init__"]
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = init
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = __init__
     for n in lazy:
         setattr(cls, n, _DeferredField(n, defaults.get(f"_d_{n}")))
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init
     cls._fields = cls.__match_args__ = names
     for name, method in _METHODS.items():
         setattr(cls, name, method)

@@ -10,8 +10,9 @@ import sqlite3
 from .errors import BadMigrationFile
 from .records import record
 
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
-_FIRST_WORDS = re.compile(r"[A-Za-z_]+")
+# (pattern, flags) for re.compile at first use (re keeps what it compiled): a start-up saving.
+_COMMENT = (r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
+_FIRST_WORDS = (r"[A-Za-z_]+", 0)
 
 
 @record
@@ -40,7 +41,7 @@ class Statement:
         read. Worked out once (kept beside the fields), as every statement is checked twice."""
         words = self.__dict__.get("_words")
         if words is None:
-            words = [w.upper() for w in _FIRST_WORDS.findall(_without_comments(self.sql)[:200])[:3]]
+            words = [w.upper() for w in re.compile(*_FIRST_WORDS).findall(_without_comments(self.sql)[:200])[:3]]
             self.__dict__["_words"] = words
         return words
 
@@ -139,7 +140,7 @@ def leading_comment_lines(lines: list[str]) -> int:
 def _without_comments(text: str) -> str:
     """``text`` with each comment replaced by a space. Most statements hold no ``--`` or
     ``/*``, so no comment either: the regex is then not run."""
-    return _COMMENT.sub(" ", text) if "--" in text or "/*" in text else text
+    return re.compile(*_COMMENT).sub(" ", text) if "--" in text or "/*" in text else text
 
 
 def is_only_comments(text: str) -> bool:
