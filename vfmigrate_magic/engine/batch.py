@@ -91,7 +91,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
         else:
             ensured = False
             applied = _AppliedRows(tracker)
-            on_start, on_result = hooks.on_start, hooks.on_result
+            on_start, on_result, log_ok = hooks.on_start, hooks.on_result, log.ok
             for current in plan:
                 started = time.perf_counter()
                 if on_start is not None:
@@ -101,8 +101,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                         if direction == "up" and not ensured:
                             tracker.ensure_table()  # in the first migration's transaction
                             ensured = True
-                        applied.refresh(conn)
-                        result = _apply_one(conn, tracker, current, direction, results, applied.rows)
+                        result = _apply_one(conn, tracker, current, direction, results, applied.now(conn))
                 else:
                     # '-- vfmigrate: no-transaction': statements run as written (autocommit),
                     # then the tracking row in a transaction of its own. Not atomic, by request.
@@ -113,7 +112,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                     applied.forget()
                 results.append(result)
                 if not result.skipped:
-                    log.ok(label, result)
+                    log_ok(label, result)
                 current = None  # done: an error in a callback is not this migration's failure
                 if on_result is not None:
                     on_result(result)
@@ -148,15 +147,16 @@ class _AppliedRows:
         self.rows: dict[int, tuple] = {}
         self.seen: int | None = None
 
-    def refresh(self, conn: sqlite3.Connection) -> None:
-        """Call inside the transaction, once the write lock is held."""
-        now = data_version(conn)
-        if now != self.seen:
+    def now(self, conn: sqlite3.Connection) -> dict[int, tuple]:
+        """The rows as of now; call inside the transaction, once the write lock is held."""
+        version = data_version(conn)
+        if version != self.seen:
             self.rows = self.tracker.applied_rows()
-            self.seen = now
+            self.seen = version
+        return self.rows
 
     def forget(self) -> None:
-        """Read the rows again at the next ``refresh`` (after writes made outside the loop)."""
+        """Read the rows again at the next ``now`` (after writes made outside the loop)."""
         self.seen = None
 
 
@@ -189,7 +189,7 @@ def _track(tracker: VersionTracker, migration: Migration, direction: str, result
     """Write (up) or delete (down) the migration's tracking row; returns the row written."""
     if direction == "up":
         row = (migration.version, migration.name, now_iso(), migration.checksum, round(result.duration_ms))
-        tracker.record(*row)
+        tracker.record_row(row)
         return row
     tracker.remove(migration.version)
     return None

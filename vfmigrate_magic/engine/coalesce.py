@@ -38,7 +38,8 @@ class Coalescer:
         self._error: BaseException | None = None
 
     def add(self, item: object) -> None:
-        self._raise_error()
+        if self._error is not None:
+            self._raise_error()
         with self._lock:
             if self._closed:
                 return

@@ -14,8 +14,6 @@ from pathlib import Path
 from .errors import BadMigrationFile, DuplicateVersion
 from .records import Deferred, deferrable, peek, record
 from .statements import (
-    OUTSIDE_TRANSACTION_WORDS,
-    TRANSACTION_WORDS,
     Statement,
     is_only_comments,
     leading_comment_lines,
@@ -67,15 +65,22 @@ class Migration:
     author: str = deferrable("")
     date: str = deferrable("")
 
-    @property
-    def _parsed(self) -> dict:
-        """The split statements and warnings, once ``validate()`` ran (kept beside the fields)."""
-        return self.__dict__.setdefault("_split", {})
+    def _sections(self) -> dict:
+        """``{"up": statements, "down": statements, "warnings": warnings}``, worked out by
+        ``validate()`` on first use and kept beside the fields."""
+        split = self.__dict__.get("_split")
+        if split is None:
+            self.validate()
+            split = self.__dict__["_split"]
+        return split
 
     @property
     def filename(self) -> str:
         path = peek(self, "path")  # read without making the Path (see _read)
-        return os.path.basename(path.args[0]) if isinstance(path, Deferred) else path.name
+        if path.__class__ is not Deferred:
+            return path.name
+        text = path.args[0]
+        return text[text.rfind(os.sep) + 1:] if os.altsep is None else os.path.basename(text)
 
     @property
     def label(self) -> str:
@@ -97,17 +102,15 @@ class Migration:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        self.validate()
-        return self._parsed["warnings"]
+        return self._sections()["warnings"]
 
     def statements(self, direction: str) -> tuple[Statement, ...]:
         """The UP or DOWN statements; raises BadMigrationFile if the section is malformed."""
-        self.validate()
-        return self._parsed[direction]
+        return self._sections()[direction]
 
     def validate(self) -> None:
         """Split both sections and check them; raises :class:`BadMigrationFile`."""
-        if "up" in self._parsed:
+        if "_split" in self.__dict__:
             return
         warnings: list[str] = []
         file = self.filename  # a pathlib property, computed at each use
@@ -121,12 +124,12 @@ class Migration:
             # A cheap test on the whole text first, so most statements never have their
             # keywords worked out.
             said = (self.up_sql + "\n" + self.down_sql).upper()
-            if any(word in said for word in TRANSACTION_WORDS):
+            if "BEGIN" in said or "COMMIT" in said or "END" in said or "ROLLBACK" in said:
                 up = unwrap_transaction(up, file, warnings)
                 down = unwrap_transaction(down, file, warnings)
-            if any(word in said for word in OUTSIDE_TRANSACTION_WORDS):
+            if "VACUUM" in said or "PRAGMA" in said:
                 refuse_outside_transaction(up + down, file, warnings)
-        self._parsed.update(up=up, down=down, warnings=tuple(warnings))
+        self.__dict__["_split"] = {"up": up, "down": down, "warnings": tuple(warnings)}
 
 
 def normalize(text: str) -> str:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from bisect import bisect_right
+from itertools import accumulate
 
 from .errors import BadMigrationFile
-from .records import record
+from .records import Deferred, deferrable, peek, record
 
 # (pattern, flags) for re.compile at first use (re keeps what it compiled): a start-up saving.
 _COMMENT = (r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
@@ -20,7 +22,7 @@ class Statement:
     """One complete SQL statement of a section, with the file line it starts on."""
 
     sql: str
-    line: int
+    line: int = deferrable()  # worked out when first read (see _Lines)
     index: int  # 1-based position within its section
 
     @property
@@ -57,34 +59,61 @@ def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> t
     incomplete (an unclosed quote, parenthesis, comment or trigger body).
     """
     statements: list[Statement] = []
+    lines = _Lines(sql, first_line)
+    # Without comments, only blank lines can come before a statement's SQL: each is kept with
+    # a few string operations, and its line worked out when first read.
+    commented = "--" in sql or "/*" in sql
+    complete = sqlite3.complete_statement
     begin = 0  # where the text not yet in a statement starts
-    line = first_line  # the line it starts on (counted on as we go: a seed file has many statements)
-    cut = sql.find(";")
-    while cut != -1:
-        piece = sql[begin:cut + 1]
-        if sqlite3.complete_statement(piece):
-            _keep(statements, piece, line)
-            line += piece.count("\n")
-            begin = cut + 1
-        cut = sql.find(";", cut + 1)
+    end = -1  # where the last ';' looked at is
+    for part in sql.split(";")[:-1]:
+        end += len(part) + 1
+        piece = sql[begin:end + 1]
+        if complete(piece):
+            if commented:
+                _keep_commented(statements, piece, lines.at(begin))
+            else:
+                body = piece.strip()
+                if body != ";":
+                    at = Deferred(lines.at, begin + len(piece) - len(piece.lstrip()))
+                    statements.append(Statement(body, at, len(statements) + 1))
+            begin = end + 1
     rest = sql[begin:].rstrip()
     if not is_only_comments(rest):
-        if not sqlite3.complete_statement(rest + "\n;"):
-            lines = rest.split("\n")
+        if not complete(rest + "\n;"):
             raise BadMigrationFile(
                 file,
                 "incomplete SQL statement starting here (an unclosed quote, parenthesis, "
                 "comment or trigger body?)",
-                line=line + leading_comment_lines(lines),
+                line=lines.at(begin) + leading_comment_lines(rest.split("\n")),
                 hint="complete it; nothing was run",
             )
-        _keep(statements, rest + "\n;", line)
+        _keep_commented(statements, rest + "\n;", lines.at(begin))
     for stmt in statements:
         # complete_statement() does not count parentheses; an unequal count is rare, so only
         # then is the statement parsed (EXPLAIN on an empty database: syntax errors only).
         if stmt.sql.count("(") != stmt.sql.count(")"):
             _check_syntax(stmt, file)
     return tuple(statements)
+
+
+class _Lines:
+    """The file line of any offset in one section, from a table of line ends made when first
+    asked for: ``up`` reads no statement's line unless one fails, and a seed section of
+    100,000 statements is counted once, not once a statement."""
+
+    __slots__ = ("text", "first", "ends")
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.text = text
+        self.first = first_line
+        self.ends: list[int] | None = None
+
+    def at(self, offset: int) -> int:
+        if self.ends is None:
+            # the offset just after each line's '\n'
+            self.ends = list(accumulate(len(line) + 1 for line in self.text.split("\n")))
+        return self.first + bisect_right(self.ends, offset)
 
 
 def _check_syntax(stmt: Statement, file: str) -> None:
@@ -113,15 +142,9 @@ def syntax_error(sql: str) -> str | None:
     return None
 
 
-def _keep(statements: list[Statement], text: str, line: int) -> None:
+def _keep_commented(statements: list[Statement], text: str, line: int) -> None:
     """Add ``text``, one complete statement starting on ``line``, unless it is only comments
     (or a lone ``;``). Its line is that of its first line of SQL, below any comments."""
-    if "--" not in text and "/*" not in text:  # no comment: only blank lines can come first
-        body = text.strip()
-        if body.replace(";", " ").strip():
-            blank = len(text) - len(text.lstrip())
-            statements.append(Statement(body, line + text.count("\n", 0, blank), len(statements) + 1))
-        return
     if is_only_comments(text.replace(";", " ")):
         return
     lines = text.split("\n")
@@ -148,10 +171,6 @@ def is_only_comments(text: str) -> bool:
 
 
 _TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK"}
-# Words a section's upper-cased text must hold before its statements' keywords are worked out
-# for unwrap_transaction (the first tuple) and refuse_outside_transaction (the second).
-TRANSACTION_WORDS = tuple(sorted(_TX_WORDS))
-OUTSIDE_TRANSACTION_WORDS = ("VACUUM", "PRAGMA")
 
 
 def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> tuple[Statement, ...]:
@@ -169,7 +188,7 @@ def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[s
             "the whole migration already runs in one transaction"
         )
         kept = [s for s in stmts if s not in tx]
-        return tuple(Statement(s.sql, s.line, i) for i, s in enumerate(kept, 1))
+        return tuple(Statement(s.sql, peek(s, "line"), i) for i, s in enumerate(kept, 1))
     bad = tx[0] if tx[0].keyword != "BEGIN" or len(tx) == 1 else tx[1]
     raise BadMigrationFile(
         file,

@@ -77,7 +77,11 @@ class VersionTracker:
 
     def record(self, version: int, name: str, applied_at: str, checksum: str, execution_time_ms: int) -> None:
         """Insert the row for an applied migration."""
-        self.conn.execute(_INSERT, (version, name, applied_at, checksum, execution_time_ms))
+        self.record_row((version, name, applied_at, checksum, execution_time_ms))
+
+    def record_row(self, row: tuple[int, str, str, str, int]) -> None:
+        """:meth:`record` of a row given as one tuple, in the order of ``COLUMNS``."""
+        self.conn.execute(_INSERT, row)
 
     def remove(self, version: int) -> None:
         """Delete the row of a rolled-back migration."""
