@@ -78,22 +78,21 @@ class MigrationResult:
     def __str__(self) -> str:
         if self.skipped:
             return f"Skipped {self.label} (already {'applied' if self.direction == 'up' else 'rolled back'} by another runner)"
-        verb = {"up": "Applied", "down": "Rolled back"}[self.direction]
-        if self.mode is ExecutionMode.DRY_RUN:
-            verb = f"Dry run ({self.direction})"
-        text = f"{verb} {self.label} in {_ms(self.duration_ms)}"
-        if self.mode is ExecutionMode.DRY_RUN:
-            text += f": {plural(len(self.statements), 'statement')}, {plural(self.rows_changed, 'row')} changed"
-            if self.created:
-                text += "; creates " + ", ".join(self.created)
-            if self.dropped:
-                text += "; drops " + ", ".join(self.dropped)
-            if self.altered:
-                text += "; alters " + ", ".join(self.altered)
-            text += " (rolled back)"
-        elif self.rows_changed:
-            text += f", {plural(self.rows_changed, 'row')} changed"
-        return text
+        if self.mode is not ExecutionMode.DRY_RUN:  # one line a migration: kept short
+            text = f"{_VERBS[self.direction]} {self.version:03d}_{self.name} in {_ms(self.duration_ms)}"
+            return text + f", {plural(self.rows_changed, 'row')} changed" if self.rows_changed else text
+        text = f"Dry run ({self.direction}) {self.label} in {_ms(self.duration_ms)}"
+        text += f": {plural(len(self.statements), 'statement')}, {plural(self.rows_changed, 'row')} changed"
+        if self.created:
+            text += "; creates " + ", ".join(self.created)
+        if self.dropped:
+            text += "; drops " + ", ".join(self.dropped)
+        if self.altered:
+            text += "; alters " + ", ".join(self.altered)
+        return text + " (rolled back)"
+
+
+_VERBS = {"up": "Applied", "down": "Rolled back"}
 
 
 @record
