@@ -113,7 +113,7 @@ class Migration:
         if "_split" in self.__dict__:
             return
         warnings: list[str] = []
-        file = self.filename  # a pathlib property, computed at each use
+        file = self.filename
         up = split_statements(self.up_sql, file=file, first_line=self.up_line)
         down = split_statements(self.down_sql, file=file, first_line=self.down_line)
         if not up:
@@ -212,12 +212,12 @@ def _parse(text: str, path: Path | Deferred, filename: str, version: int, name: 
     down_sql = text[down[2] + 1:]
     return Migration(  # the fields in order: positional arguments cost less (a file each)
         version, name, path, _checksum(up_sql, down_sql), up_sql, down_sql, up[0] + 2, down[0] + 2,
-        transactional, Deferred(header, head, "description"), Deferred(header, head, "author"),
-        Deferred(header, head, "date"),
+        transactional, Deferred(_header, head, "description"), Deferred(_header, head, "author"),
+        Deferred(_header, head, "date"),
     )
 
 
-def header(head: str, key: str) -> str:
+def _header(head: str, key: str) -> str:
     """The value of the first ``-- Key: value`` line of ``head`` (``key`` in lower case), or ""."""
     for line in re.compile(*_HEADER_LINE).finditer(head):
         if line.group(1).lower() == key:
