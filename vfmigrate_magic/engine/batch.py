@@ -66,6 +66,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
         conn.set_progress_handler(hooks.progress_handler, hooks.progress_every)
     current: Migration | None = None
     started = 0.0
+    on_start, on_result, log_ok = hooks.on_start, hooks.on_result, log.ok
     try:
         if mode is ExecutionMode.DRY_RUN:
             if all(m.transactional for m in plan):
@@ -81,17 +82,19 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
                 work_tracker.ensure_table()
                 for current in plan:
                     started = time.perf_counter()
-                    _notify_start(hooks, current, direction)
+                    if on_start is not None:
+                        on_start(current, direction)
                     result = execute(work, current, direction, mode, describe=True)
                     _track(work_tracker, current, direction, result)
                     results.append(result)
-                    events.append(_event(label, result, "ok"))
-            for result in results:
-                _notify_result(hooks, result)
+                    log_ok(label, result)
+            current = None
+            if on_result is not None:
+                for result in results:
+                    on_result(result)
         else:
             ensured = False
             applied = _AppliedRows(tracker)
-            on_start, on_result, log_ok = hooks.on_start, hooks.on_result, log.ok
             for current in plan:
                 started = time.perf_counter()
                 if on_start is not None:
@@ -193,21 +196,3 @@ def _track(tracker: VersionTracker, migration: Migration, direction: str, result
         return row
     tracker.remove(migration.version)
     return None
-
-
-def _event(label: str, result: MigrationResult, status: str) -> HistoryEvent:
-    return HistoryEvent(
-        at=now_precise(), database=label, version=result.version, name=result.name,
-        direction=result.direction, mode=result.mode.value, status=status,
-        duration_ms=round(result.duration_ms, 3), rows_changed=result.rows_changed,
-    )
-
-
-def _notify_start(hooks: Hooks, migration: Migration, direction: str) -> None:
-    if hooks.on_start is not None:
-        hooks.on_start(migration, direction)
-
-
-def _notify_result(hooks: Hooks, result: MigrationResult) -> None:
-    if hooks.on_result is not None:
-        hooks.on_result(result)

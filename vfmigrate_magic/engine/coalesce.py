@@ -53,9 +53,7 @@ class Coalescer:
         self._raise_error()
         with self._lock:
             self._cancel_timer()
-            items, self._items = self._items, []
-            if items:
-                self._write(items)
+            self._write_all()
 
     def close(self) -> None:
         try:
@@ -77,12 +75,16 @@ class Coalescer:
             if self._timer is not timer:
                 return  # cancelled while this thread was waking up
             self._timer = None
-            items, self._items = self._items, []
             try:
-                if items:
-                    self._write(items)
+                self._write_all()
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 self._error = exc
+
+    def _write_all(self) -> None:
+        """Hand every waiting item to ``write`` (the lock held)."""
+        items, self._items = self._items, []
+        if items:
+            self._write(items)
 
     def _raise_error(self) -> None:
         error, self._error = self._error, None
