@@ -59,7 +59,8 @@ class Row:
     times: list[float] = field(default_factory=list)
     note: str = ""
     skipped: str = ""
-    ratio: float | None = None
+    ratio: float | None = None  # the median of per-round ratios to the floor (see report.add_ratios)
+    ratio_of_medians: float | None = None
     derived: bool = False  # computed from other rows, not timed itself
 
     @property
@@ -73,9 +74,12 @@ class Row:
 
 def rounds(cases: list[Case], runs: int, warmup: int = 0, say: Callable[[str], None] = print) -> None:
     """Time every case ``runs`` times, one round of all cases at a time, so that a slow moment
-    of the machine falls on every tool alike. A failing case is dropped with one line."""
+    of the machine falls on every tool alike: the i-th time of each case comes from round i,
+    which makes per-round ratios possible. Every other round runs the cases in reverse order,
+    so no tool always runs first or right after the same one. A failing case is dropped with
+    one line (its times stop short, and its ratio falls back to the ratio of the medians)."""
     for i in range(warmup + runs):
-        for case in cases:
+        for case in (cases if i % 2 == 0 else reversed(cases)):
             if case.error:
                 continue
             try:
