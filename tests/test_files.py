@@ -205,6 +205,22 @@ def test_status_summaries_agree_with_the_full_parse(migrations_dir):
     assert [r for *_, r in quick] == [True, False, True, True, False, True, True, True, False, True, False, True]
 
 
+@pytest.mark.parametrize("second", ["-- === up migration ===", "  --=== DOWN MIGRATION ===", "-- === DOWN MIGRATION ==="])
+def test_status_refuses_a_second_marker_in_any_spelling_as_up_does(migrations_dir, second):
+    # The usual markers, and a second one further down: both readers refuse the file alike,
+    # so status never lists as fine a file that up would refuse.
+    from vfmigrate_magic.engine.files import summarize
+    for text in (migration_text("CREATE TABLE a (x);", "DROP TABLE a;\n" + second + "\nSELECT 1;"),
+                 migration_text("CREATE TABLE a (x DEFAULT 'é');", "DROP TABLE a;\n" + second)):
+        migrations_dir.write("001_twice.sql", text)
+        with pytest.raises(BadMigrationFile) as by_up:
+            discover(migrations_dir)
+        with pytest.raises(BadMigrationFile) as by_status:
+            summarize(migrations_dir)
+        assert str(by_status.value) == str(by_up.value)
+        assert "second " in str(by_up.value) and "MIGRATION marker" in str(by_up.value)
+
+
 @pytest.mark.parametrize("size", [65_536 - 60, 65_536 * 2 + 7])
 def test_files_longer_than_one_read_are_read_whole(migrations_dir, size):
     from vfmigrate_magic.engine.files import checksum, summarize
@@ -244,7 +260,11 @@ def test_the_quick_marker_search_finds_what_the_regex_finds_or_leaves_it_to_the_
     from vfmigrate_magic.engine.files import _markers_by_regex, _standard_markers
 
     quick = _standard_markers(text)
-    assert quick is None or quick == _markers_by_regex(text, "001_a.sql")
+    if quick is not None:
+        up, up_end, down, down_end = quick
+        lines = text.count("\n", 0, up), text.count("\n", 0, down)
+        assert ((lines[0], up, up_end), (lines[1], down, down_end)) == _markers_by_regex(text, "001_a.sql")
+    assert _standard_markers(text.encode()) == quick  # the bytes `status` reads: the same rule
     if "UP MIGRATION ===\nCREATE" in text:
         assert quick is not None  # the usual file takes the quick path
 

@@ -197,8 +197,11 @@ def _parse(text: str, path: Path | Deferred, filename: str, version: int, name: 
     """:func:`parse_text` of normalized text, for the file ``filename`` at ``path``."""
     found = _standard_markers(text)
     if found is None:
-        found = _markers_by_regex(text, filename)
-    up, down = found  # each (line number from 0, offset of the line's start, offset after its end)
+        up, down = _markers_by_regex(text, filename)
+    else:
+        up = (text.count("\n", 0, found[0]), found[0], found[1])
+        down = (text.count("\n", 0, found[2]), found[2], found[3])
+    # up and down: (line number from 0, offset of the line's start, offset after its end)
     if down[0] < up[0]:
         raise BadMigrationFile(filename, "the DOWN MIGRATION marker comes before the UP marker",
                                line=down[0] + 1, hint="put the UP section first")
@@ -227,28 +230,37 @@ def _header(head: str, key: str) -> str:
 
 _UP_LINE = "-- === UP MIGRATION ==="
 _DOWN_LINE = "-- === DOWN MIGRATION ==="
-Marker = tuple[int, int, int]  # (line number from 0, offset of the line's start, offset after its end)
+_WORDS_AT = _UP_LINE.index("UP")  # where the words start in a standard marker line
+assert _DOWN_LINE.index("DOWN") == _WORDS_AT
+# What _standard_markers looks for, in str (for `up`) and in bytes (ASCII files, for `status`).
+_STANDARD = {
+    str: ("UP MIGRATION", "DOWN MIGRATION", _UP_LINE, _DOWN_LINE, "\n", ""),
+    bytes: (b"UP MIGRATION", b"DOWN MIGRATION", _UP_LINE.encode(), _DOWN_LINE.encode(), b"\n", b""),
+}
 
 
-def _standard_markers(text: str) -> tuple[Marker, Marker] | None:
-    """The UP and DOWN markers when the text holds each once, written as ``create`` writes
-    them on lines of their own, and nothing else the marker regex could match (its matches
-    all hold "UP MIGRATION" or "DOWN MIGRATION", in any case); else None. A few string
-    searches instead of the regex: most files are written this way."""
+def _standard_markers(text: str | bytes) -> tuple[int, int, int, int] | None:
+    """Where the UP and DOWN marker lines start and end, ``(up, up_end, down, down_end)``,
+    when the normalized text (str, or ASCII bytes) holds each once, written as ``create``
+    writes them on lines of their own, and nothing else the marker regex could match (its
+    matches all hold "UP MIGRATION" or "DOWN MIGRATION", in any case); else None, and the
+    regex decides. A few string searches instead of the regex: most files are written this
+    way. The one rule for both readers, so `status` accepts what `up` accepts."""
+    up_words, down_words, up_line, down_line, lf, end_of_text = _STANDARD[type(text)]
     upper = text.upper()
-    if upper.count("UP MIGRATION") != 1 or upper.count("DOWN MIGRATION") != 1:
+    # The first "UP MIGRATION" in any case must be the one of a standard line, and the last.
+    up = upper.find(up_words) - _WORDS_AT
+    down = upper.find(down_words) - _WORDS_AT
+    up_end, down_end = up + len(up_line), down + len(down_line)
+    if (up < 0 or down <= 0 or not text.startswith(up_line, up) or not text.startswith(down_line, down)
+            or upper.find(up_words, up_end) >= 0 or upper.find(down_words, down_end) >= 0
+            or (up and text[up - 1:up] != lf) or text[down - 1:down] != lf
+            or text[up_end:up_end + 1] not in (lf, end_of_text) or text[down_end:down_end + 1] not in (lf, end_of_text)):
         return None
-    found = []
-    for marker in (_UP_LINE, _DOWN_LINE):
-        start = text.find(marker)
-        end = start + len(marker)
-        if start < 0 or (start and text[start - 1] != "\n") or text[end:end + 1] not in ("\n", ""):
-            return None
-        found.append((text.count("\n", 0, start), start, end))
-    return found[0], found[1]
+    return up, up_end, down, down_end
 
 
-def _markers_by_regex(text: str, filename: str) -> tuple[Marker, Marker]:
+def _markers_by_regex(text: str, filename: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """The UP and DOWN markers, found with the marker regex; raises BadMigrationFile when one
     is missing or doubled."""
     up = down = None
@@ -373,28 +385,9 @@ def discover(folder: str | os.PathLike[str]) -> list[Migration]:
     return [_read(path, filename, version, name) for version, filename, name, path in _entries(folder)]
 
 
-_UP_TEXT = b"-- === UP MIGRATION ==="
-_DOWN_TEXT = b"-- === DOWN MIGRATION ==="
-_LF = ord("\n")
 _SECTIONS_JOIN = b"\n-- === DOWN MIGRATION ===\n"  # as in _checksum
 # What str.strip() removes from ASCII text: bytes.strip() alone would keep \x1c-\x1f.
 _ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-
-
-def _plain_sections(text: bytes) -> tuple[bytes, bytes] | None:
-    """UP and DOWN SQL when the (normalized, UTF-8) file has exactly the standard marker
-    lines, else None. Gives the same sections as :func:`parse_text` for such files, at a
-    fraction of the cost.
-    """
-    up, down = text.find(_UP_TEXT), text.find(_DOWN_TEXT)
-    if up < 0 or down < up or (up and text[up - 1] != _LF) or text[down - 1] != _LF:
-        return None
-    up_end, down_end = up + len(_UP_TEXT), down + len(_DOWN_TEXT)
-    if text[up_end:up_end + 1] != b"\n" or text[down_end:down_end + 1] not in (b"\n", b""):
-        return None
-    if text.find(_UP_TEXT, up_end) >= 0 or text.find(_DOWN_TEXT, down_end) >= 0:
-        return None
-    return text[up_end + 1:max(down - 1, up_end + 1)], text[down_end + 1:]
 
 
 def _strip(section: bytes) -> bytes:
@@ -417,11 +410,16 @@ def summarize(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, bool]
     for version, filename, name, path in _entries(folder):
         raw = _read_bytes(path, filename)
         # ASCII with LF line endings is already valid, normalized UTF-8: no decoding needed.
-        text = raw if raw.isascii() and b"\r" not in raw else _decode(raw, filename).encode()
-        sections = _plain_sections(text)
-        if sections is None:
-            m = parse_text(text.decode(), Path(path), version, name)
-            sections = (m.up_sql.encode(), m.down_sql.encode())
+        text = raw if raw.isascii() and b"\r" not in raw else _decode(raw, filename)
+        found = _standard_markers(text)
+        if found is not None and found[0] < found[2]:
+            _, up_end, down, down_end = found
+            sections = text[up_end + 1:max(down - 1, up_end + 1)], text[down_end + 1:]  # as _parse cuts them
+        else:  # the full parse: it finds the markers, or raises as `up` would
+            m = _parse(text if type(text) is str else text.decode(), Deferred(Path, path), filename, version, name)
+            sections = m.up_sql, m.down_sql
+        if type(text) is str:
+            sections = sections[0].encode(), sections[1].encode()
         up, down = _strip(sections[0]), _strip(sections[1])
         # A stripped DOWN that starts with neither '-' nor '/' starts with SQL, not a comment.
         reversible = bool(down) and (down[0] not in b"-/" or not is_only_comments(down.decode()))
