@@ -134,8 +134,8 @@ def targets_text(results: list[dict]) -> str:
 
 def row_dict(r: Row) -> dict:
     return {"workload": r.workload, "label": r.label, "tool": r.tool, "runs": len(r.times), "min_s": r.min,
-            "median_s": r.median, "ratio": r.ratio, "ratio_of_medians": r.ratio_of_medians, "times_s": r.times, "note": r.note, "skipped": r.skipped,
-            "derived": r.derived}
+            "median_s": r.median, "ratio": r.ratio, "ratio_of_medians": r.ratio_of_medians, "times_s": r.times,
+            "note": r.note, "skipped": r.skipped, "derived": r.derived}
 
 
 def load_earlier(path: Path) -> dict:

@@ -211,13 +211,18 @@ def _parse(text: str, path: Path | Deferred, filename: str, version: int, name: 
                                line=leading_comment_lines(head.split("\n")) + 1,
                                hint="move it below '-- === UP MIGRATION ==='")
     transactional = "no-transaction" not in head.lower() or re.compile(*_NO_TRANSACTION_LINE).search(head) is None
-    up_sql = text[up[2] + 1:max(down[1] - 1, up[2] + 1)]
-    down_sql = text[down[2] + 1:]
+    up_sql, down_sql = _cut(text, up[2], down[1], down[2])
     return Migration(  # the fields in order: positional arguments cost less (a file each)
         version, name, path, _checksum(up_sql, down_sql), up_sql, down_sql, up[0] + 2, down[0] + 2,
         transactional, Deferred(_header, head, "description"), Deferred(_header, head, "author"),
         Deferred(_header, head, "date"),
     )
+
+
+def _cut(text: str | bytes, up_end: int, down: int, down_end: int) -> tuple[str | bytes, str | bytes]:
+    """The UP and DOWN sections of ``text``: after the UP marker's line up to the line before
+    the DOWN marker, and after the DOWN marker's line to the end."""
+    return text[up_end + 1:max(down - 1, up_end + 1)], text[down_end + 1:]
 
 
 def _header(head: str, key: str) -> str:
@@ -413,8 +418,7 @@ def summarize(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, bool]
         text = raw if raw.isascii() and b"\r" not in raw else _decode(raw, filename)
         found = _standard_markers(text)
         if found is not None and found[0] < found[2]:
-            _, up_end, down, down_end = found
-            sections = text[up_end + 1:max(down - 1, up_end + 1)], text[down_end + 1:]  # as _parse cuts them
+            sections = _cut(text, *found[1:])
         else:  # the full parse: it finds the markers, or raises as `up` would
             m = _parse(text if type(text) is str else text.decode(), Deferred(Path, path), filename, version, name)
             sections = m.up_sql, m.down_sql
