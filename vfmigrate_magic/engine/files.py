@@ -422,7 +422,7 @@ def summarize(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, bool]
         else:  # the full parse: it finds the markers, or raises as `up` would
             m = _parse(text if type(text) is str else text.decode(), Deferred(Path, path), filename, version, name)
             sections = m.up_sql, m.down_sql
-        if type(text) is str:
+        if type(sections[0]) is str:  # decoded text, or the full parse's
             sections = sections[0].encode(), sections[1].encode()
         up, down = _strip(sections[0]), _strip(sections[1])
         # A stripped DOWN that starts with neither '-' nor '/' starts with SQL, not a comment.
