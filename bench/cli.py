@@ -22,7 +22,8 @@ from .tools import HERE, Alembic, Dbmate, Floor, Tool, Vfmigrate, Yoyo
 
 REPO = HERE.parent
 # Settings a user may have exported that would steer vfmigrate away from the bench's files.
-CLEARED_ENV = ("DATABASE_PATH", "MIGRATIONS_DIR", "VFMIGRATE_BUSY_TIMEOUT", "VFMIGRATE_BACKUP", "DATABASE_URL")
+CLEARED_ENV = ("DATABASE_PATH", "MIGRATIONS_DIR", "VFMIGRATE_BUSY_TIMEOUT", "VFMIGRATE_BACKUP", "DATABASE_URL",
+               "VFMIGRATE_NO_CACHE", "VFMIGRATE_CACHE_DIR")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     say("tools: " + "; ".join(f"{name} {v}" for name, v in versions.items()))
 
     work = Path(tempfile.mkdtemp(prefix="vfmigrate-bench-"))
+    env["VFMIGRATE_CACHE_DIR"] = str(work / "summary-cache")  # status's cache: this run's own
     try:
         suite = Suite(work, tools, sizes, runs, env, say, script if script.is_file() else None, skipped_tools)
         rows = suite.run(set(args.only) if args.only else None)

@@ -30,9 +30,13 @@ def status_many(s: Suite) -> None:
     if not db.exists():
         engine_apply(db, mig, to=n - pending)
     floor = [[PY, str(FLOOR_SCRIPT), "status", str(db), str(mig)]]
+    no_cache = {**s.env, "VFMIGRATE_NO_CACHE": "1"}
     cases = [
         Case("floor", lambda: run_commands(floor, folder, s.env), note="lists the names, reads the tracking table"),
-        Case("vfmigrate", lambda: run_commands(vfm.status(folder), folder, s.env), note="CLI, python -m"),
+        Case("vfmigrate", lambda: run_commands(vfm.status(folder), folder, s.env),
+             note="CLI, python -m; unchanged files answered from its cache"),
+        Case("vfmigrate (no cache)", lambda: run_commands(vfm.status(folder), folder, no_cache),
+             note="VFMIGRATE_NO_CACHE=1: reads every file, as the first status after a checkout does"),
     ]
     first: list[float] = []
     magic = _magic_case(s, folder, db, mig, n, first)

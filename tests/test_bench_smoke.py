@@ -30,6 +30,7 @@ def test_tiny_bench_has_a_row_for_every_workload_for_vfmigrate_and_the_floor(tmp
     assert missing == []
     # No peers in tiny mode; the notebook row is there, or says why it was skipped.
     assert {r["tool"] for r in data["rows"]} <= {"floor", "vfmigrate", "vfmigrate --no-backup", "vfmigrate (script)",
+                                                "vfmigrate (no cache)",
                                                 "vfmigrate %migrate", "vfmigrate %migrate (1st call)", "backup alone"}
     assert any(r["workload"] == "status-many" and r["tool"] == "vfmigrate %migrate" for r in data["rows"])
     assert data["dry_run_check"]["copies"] is False

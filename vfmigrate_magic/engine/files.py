@@ -403,29 +403,64 @@ def _strip(section: bytes) -> bytes:
     return stripped
 
 
-def summarize(folder: str | os.PathLike[str]) -> list[tuple[int, str, str, bool]]:
-    """``(version, name, checksum, reversible)`` of every file in ``folder``, by version. Read-only.
+def summarize(folder: str | os.PathLike[str], *, cache: bool = True) -> list[tuple[int, str, str, bool]]:
+    """``(version, name, checksum, reversible)`` of every file in ``folder``, by version. Read-only
+    (but for the cache below).
 
     The checksums equal those of :func:`discover`; files with the standard marker lines are
     not parsed further (``up`` parses and checks everything before it runs anything). Plain
     tuples, and the sections hashed as the bytes read: ten thousand files for ``status``.
-    Raises like :func:`discover` for the folder and for files whose markers it must parse.
+    For a folder of :data:`.summary_cache.MIN_FILES` files or more, a file whose ``stat`` is
+    as it was at the last call is not read again (see :mod:`.summary_cache`; ``cache=False``
+    reads every file). Raises like :func:`discover` for the folder and for files whose
+    markers it must parse.
     """
-    out = []
-    for version, filename, name, path in _entries(folder):
-        raw = _read_bytes(path, filename)
-        # ASCII with LF line endings is already valid, normalized UTF-8: no decoding needed.
-        text = raw if raw.isascii() and b"\r" not in raw else _decode(raw, filename)
-        found = _standard_markers(text)
-        if found is not None and found[0] < found[2]:
-            sections = _cut(text, *found[1:])
-        else:  # the full parse: it finds the markers, or raises as `up` would
-            m = _parse(text if type(text) is str else text.decode(), Deferred(Path, path), filename, version, name)
-            sections = m.up_sql, m.down_sql
-        if type(sections[0]) is str:  # decoded text, or the full parse's
-            sections = sections[0].encode(), sections[1].encode()
-        up, down = _strip(sections[0]), _strip(sections[1])
-        # A stripped DOWN that starts with neither '-' nor '/' starts with SQL, not a comment.
-        reversible = bool(down) and (down[0] not in b"-/" or not is_only_comments(down.decode()))
-        out.append((version, name, sha1(up + _SECTIONS_JOIN + down).hexdigest(), reversible))
+    from . import summary_cache  # here: `up` never needs it
+
+    entries = _entries(folder)
+    where = None
+    if cache and len(entries) >= summary_cache.MIN_FILES:
+        where = summary_cache.cache_file(os.fspath(folder))
+    if where is None:
+        return [(version, name, *_summary(path, filename, version, name)) for version, filename, name, path in entries]
+    kept = summary_cache.load(where, os.fspath(folder))
+    settled = summary_cache.settled_before()
+    identity = summary_cache.identity
+    fresh, learned, out = {}, False, []
+    for version, filename, name, path in entries:
+        try:
+            key = identity(path)  # before reading: a write after it changes the key for next time
+        except OSError:
+            key = None  # _summary raises, naming the file
+        hit = kept.get(filename)
+        if hit is not None and hit[0] == key:
+            fresh[filename] = hit
+            checksum, reversible = hit[1], hit[2]
+        else:
+            checksum, reversible = _summary(path, filename, version, name)
+            if key is not None and key[3] < settled and key[4] < settled:
+                fresh[filename] = (key, checksum, reversible)
+                learned = True
+        out.append((version, name, checksum, reversible))
+    if learned or len(fresh) != len(kept):  # something new to keep, or something gone
+        summary_cache.save(where, os.fspath(folder), fresh)
     return out
+
+
+def _summary(path: str, filename: str, version: int, name: str) -> tuple[str, bool]:
+    """The checksum and reversibility of one file, read and hashed as :func:`summarize` says."""
+    raw = _read_bytes(path, filename)
+    # ASCII with LF line endings is already valid, normalized UTF-8: no decoding needed.
+    text = raw if raw.isascii() and b"\r" not in raw else _decode(raw, filename)
+    found = _standard_markers(text)
+    if found is not None and found[0] < found[2]:
+        sections = _cut(text, *found[1:])
+    else:  # the full parse: it finds the markers, or raises as `up` would
+        m = _parse(text if type(text) is str else text.decode(), Deferred(Path, path), filename, version, name)
+        sections = m.up_sql, m.down_sql
+    if type(sections[0]) is str:  # decoded text, or the full parse's
+        sections = sections[0].encode(), sections[1].encode()
+    up, down = _strip(sections[0]), _strip(sections[1])
+    # A stripped DOWN that starts with neither '-' nor '/' starts with SQL, not a comment.
+    reversible = bool(down) and (down[0] not in b"-/" or not is_only_comments(down.decode()))
+    return sha1(up + _SECTIONS_JOIN + down).hexdigest(), reversible
