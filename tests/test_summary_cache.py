@@ -140,3 +140,19 @@ def test_no_cache_is_written_when_turned_off_or_for_a_small_folder(monkeypatch, 
     monkeypatch.setattr(summary_cache, "MIN_FILES", 5)  # the folder has 4 files
     files.summarize(big)
     assert not (tmp_path / "summary-cache").exists()
+
+
+def test_threads_summarizing_at_once_agree_and_leave_a_readable_cache(big):
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = files.summarize(big, cache=False)
+    path = Path(summary_cache.cache_file(os.fspath(big)))
+
+    def once(_):
+        path.unlink(missing_ok=True)  # each call then writes the cache again
+        return files.summarize(big)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(got == expected for got in pool.map(once, range(40)))
+    files.summarize(big)
+    assert len(kept(big)) == 4 and not list(path.parent.glob("*.tmp"))

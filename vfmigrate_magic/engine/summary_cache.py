@@ -22,6 +22,7 @@ import marshal
 import os
 import sys
 import time
+from _thread import get_ident  # threading's own, without importing threading
 
 try:
     from _sha1 import sha1
@@ -77,7 +78,7 @@ def load(path: str, migrations: str) -> Entries:
 def save(path: str, migrations: str, entries: Entries) -> None:
     """Write ``entries`` to ``path`` atomically (a temporary file, then a rename); any OSError
     leaves the cache as it was."""
-    temporary = f"{path}.{os.getpid()}.tmp"
+    temporary = f"{path}.{os.getpid()}.{get_ident()}.tmp"  # this thread's own
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as f:
