@@ -16,7 +16,8 @@ from .tracker import VersionTracker
 
 def migration_status(conn: sqlite3.Connection | None, migrations_dir: str | os.PathLike[str], *,
                      database: str = ":memory:", db_name: str | None = None) -> StatusReport:
-    """Compare the folder's files with ``schema_migrations``. Read-only.
+    """Compare the folder's files with ``schema_migrations``. Changes neither the database nor
+    the folder (a big folder's checksums are kept in the user's cache: see :mod:`.summary_cache`).
 
     ``conn`` may be None for a database that does not exist yet (everything is pending). A
     migrations folder that does not exist yet holds no migrations (the report says so).
