@@ -156,3 +156,12 @@ def test_threads_summarizing_at_once_agree_and_leave_a_readable_cache(big):
         assert all(got == expected for got in pool.map(once, range(40)))
     files.summarize(big)
     assert len(kept(big)) == 4 and not list(path.parent.glob("*.tmp"))
+
+
+def test_a_cache_file_of_another_user_is_not_trusted(monkeypatch, big, reads):
+    files.summarize(big)
+    # The file is this user's; as seen by another user (a shared VFMIGRATE_CACHE_DIR) it is not trusted.
+    monkeypatch.setattr(summary_cache, "_OWN_UID", os.stat(summary_cache.cache_file(os.fspath(big))).st_uid + 1)
+    reads.clear()
+    files.summarize(big)
+    assert len(reads) == 4  # read again, not taken from the other user's file

@@ -448,7 +448,8 @@ def summarize(folder: str | os.PathLike[str], *, cache: bool = True) -> list[tup
 
 
 def _summary(path: str, filename: str, version: int, name: str) -> tuple[str, bool]:
-    """The checksum and reversibility of one file, read and hashed as :func:`summarize` says."""
+    """The checksum and reversibility of one file, read and hashed as :func:`summarize` says.
+    (A change to what this returns for a file needs a new ``summary_cache.FORMAT``.)"""
     raw = _read_bytes(path, filename)
     # ASCII with LF line endings is already valid, normalized UTF-8: no decoding needed.
     text = raw if raw.isascii() and b"\r" not in raw else _decode(raw, filename)

@@ -13,7 +13,8 @@ The cache is one file per migrations folder in the user's cache folder
 (``$VFMIGRATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/vfmigrate`` or ``~/.cache/vfmigrate``),
 written only for folders of :data:`MIN_FILES` files or more and only when something changed.
 ``VFMIGRATE_NO_CACHE=1`` turns it off. A cache that cannot be read, or was written by another
-version, is ignored; one that cannot be written is not written. Neither is ever an error.
+version, or by another user, is ignored; one that cannot be written is not written. Neither
+is ever an error.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ MIN_FILES = 1000  # smaller folders take a few milliseconds to read: nothing to 
 RACY_NS = 2_000_000_000  # files changed this recently are read again next time (see above)
 # Bump when a file's summary would come out differently (the checksum or the parsing rules).
 FORMAT = ("vfmigrate summary cache", 1, sys.implementation.cache_tag)
+
+_OWN_UID = os.getuid() if hasattr(os, "getuid") else None
 
 # {file name: ((st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns), checksum, reversible)}
 Entries = dict
@@ -62,6 +65,8 @@ def load(path: str, migrations: str) -> Entries:
     """The entries kept in ``path`` for ``migrations``; {} when there are none usable."""
     try:
         with open(path, "rb") as f:
+            if _OWN_UID is not None and os.fstat(f.fileno()).st_uid != _OWN_UID:
+                return {}  # not written by this user (a shared VFMIGRATE_CACHE_DIR?): not trusted
             kept = marshal.loads(f.read())  # marshal.load(f) reads object by object: 20x slower
     except (OSError, EOFError, ValueError, TypeError):
         return {}
@@ -80,7 +85,7 @@ def save(path: str, migrations: str, entries: Entries) -> None:
     leaves the cache as it was."""
     temporary = f"{path}.{os.getpid()}.{get_ident()}.tmp"  # this thread's own
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         with open(temporary, "wb") as f:
             f.write(marshal.dumps((FORMAT, os.path.realpath(migrations), entries)))
         os.replace(temporary, path)
