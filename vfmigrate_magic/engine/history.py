@@ -58,12 +58,11 @@ class EventLog:
 
     The lines of migrations that ran (``ok``) are written in batches (:mod:`.coalesce`):
     within a second while migrations keep finishing (two during a long one), before any
-    other event, and at ``close()``. On ext4 (data=ordered) each
-    append to this file makes the database's next fsync also write the log's new blocks: with
-    a write every 0.1 s, an ``up`` of 500 small migrations took 25 ms (4 %) longer than with
-    no log, with one a second 3 ms. A process killed outright may lose the lines of its last
-    second; what is applied is decided by the tracking table, written in each migration's own
-    transaction.
+    other event, and at ``close()``. On ext4 (data=ordered) each append to this file makes
+    the database's next fsync also write the log's new blocks: with a write every 0.1 s, an
+    ``up`` of 500 small migrations took 25 ms (4 %) longer than with no log, with one a second
+    3 ms. A process killed outright may lose the lines of its last two seconds; what is
+    applied is decided by the tracking table, written in each migration's own transaction.
     """
 
     def __init__(self, database: str | os.PathLike[str] | None) -> None:
