@@ -59,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _results_printer() -> Coalescer:
     """Prints one line a migration for ``on_result=printer.add``: the lines of a batch
     together, within 0.1 s while migrations keep finishing and within a second while a long
-    one runs (engine.coalesce). Printing and flushing each line between two
-    commits was a tenth of an ``up`` of many small migrations. ``close()`` prints the rest."""
+    one runs (engine.coalesce). Printing and flushing each line between two commits was a
+    tenth of an ``up`` of many small migrations. ``close()`` prints the rest."""
     from .engine.coalesce import Coalescer
 
     def write(results: list[MigrationResult]) -> None:
