@@ -165,3 +165,9 @@ def test_a_cache_file_of_another_user_is_not_trusted(monkeypatch, big, reads):
     reads.clear()
     files.summarize(big)
     assert len(reads) == 4  # read again, not taken from the other user's file
+
+
+@pytest.mark.parametrize(("value", "off"), [("1", True), ("yes", True), ("0", False), ("false", False), ("", False)])
+def test_vfmigrate_no_cache_reads_like_the_other_switches(monkeypatch, value, off):
+    monkeypatch.setenv("VFMIGRATE_NO_CACHE", value)
+    assert (summary_cache.cache_file("migrations") is None) is off

@@ -44,8 +44,8 @@ Entries = dict
 def folder() -> str | None:
     """The cache folder, or None when ``VFMIGRATE_NO_CACHE`` is set."""
     env = os.environ
-    if env.get("VFMIGRATE_NO_CACHE", "").strip() not in ("", "0"):
-        return None
+    if env.get("VFMIGRATE_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no", "off"):
+        return None  # read as VFMIGRATE_BACKUP is (config._env_bool)
     if env.get("VFMIGRATE_CACHE_DIR"):
         return env["VFMIGRATE_CACHE_DIR"]
     if os.name == "nt" and env.get("LOCALAPPDATA"):  # pragma: no cover - Windows
