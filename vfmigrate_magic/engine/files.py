@@ -14,6 +14,8 @@ from pathlib import Path
 from .errors import BadMigrationFile, DuplicateVersion
 from .records import Deferred, deferrable, peek, record
 from .statements import (
+    OUTSIDE_TRANSACTION_WORDS,
+    TRANSACTION_WORDS,
     Statement,
     is_only_comments,
     leading_comment_lines,
@@ -124,10 +126,10 @@ class Migration:
             # A cheap test on the whole text first, so most statements never have their
             # keywords worked out.
             said = (self.up_sql + "\n" + self.down_sql).upper()
-            if "BEGIN" in said or "COMMIT" in said or "END" in said or "ROLLBACK" in said:
+            if any(word in said for word in TRANSACTION_WORDS):
                 up = unwrap_transaction(up, file, warnings)
                 down = unwrap_transaction(down, file, warnings)
-            if "VACUUM" in said or "PRAGMA" in said:
+            if any(word in said for word in OUTSIDE_TRANSACTION_WORDS):
                 refuse_outside_transaction(up + down, file, warnings)
         self.__dict__["_split"] = {"up": up, "down": down, "warnings": tuple(warnings)}
 

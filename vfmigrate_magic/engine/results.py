@@ -79,7 +79,7 @@ class MigrationResult:
         if self.skipped:
             return f"Skipped {self.label} (already {'applied' if self.direction == 'up' else 'rolled back'} by another runner)"
         if self.mode is not ExecutionMode.DRY_RUN:  # one line a migration: kept short
-            text = f"{_VERBS[self.direction]} {self.version:03d}_{self.name} in {_ms(self.duration_ms)}"
+            text = f"{_VERBS[self.direction]} {self.label} in {_ms(self.duration_ms)}"
             return text + f", {plural(self.rows_changed, 'row')} changed" if self.rows_changed else text
         text = f"Dry run ({self.direction}) {self.label} in {_ms(self.duration_ms)}"
         text += f": {plural(len(self.statements), 'statement')}, {plural(self.rows_changed, 'row')} changed"

@@ -171,6 +171,10 @@ def is_only_comments(text: str) -> bool:
 
 
 _TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK"}
+# Words a section's upper-cased text must hold before its statements' keywords are worked out
+# for unwrap_transaction (the first tuple) and refuse_outside_transaction (the second).
+TRANSACTION_WORDS = tuple(sorted(_TX_WORDS))
+OUTSIDE_TRANSACTION_WORDS = ("VACUUM", "PRAGMA")
 
 
 def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> tuple[Statement, ...]:
