@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Time vfmigrate against plain sqlite3 (the floor) and against yoyo, Alembic and dbmate.",
     )
     parser.add_argument("--tiny", action="store_true", help="a few migrations, one run, no peers (the smoke test)")
-    parser.add_argument("--runs", type=int, metavar="N", help="timed runs per tool and workload (default 7; cold starts 4x as many, up and the data migration 3x; 1 with --tiny)")
+    parser.add_argument("--runs", type=int, metavar="N", help="timed runs per tool and workload (default 7; cold starts 4x as many; up and the data migration 3x, and 12x for the floor and vfmigrate; 1 with --tiny)")
     parser.add_argument("--no-peers", action="store_true", help="only vfmigrate and the floor")
     parser.add_argument("--only", action="append", choices=WORKLOADS, metavar="WORKLOAD",
                         help=f"run only this workload (repeatable): {', '.join(WORKLOADS)}")
@@ -144,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     say("")
     say(report.table(rows, earlier))
     say("× floor: the median over the rounds of time ÷ the floor's time in the same round "
-        "(each round runs every tool once, back to back); med ÷ med: the ratio of the medians")
+        "(each round runs every tool once, back to back); 95% CI: a confidence interval of that median; "
+        "med ÷ med: the ratio of the medians")
+    if sizes.paired_runs_factor > sizes.noisy_runs_factor:
+        shared, more = runs * sizes.noisy_runs_factor, runs * (sizes.paired_runs_factor - sizes.noisy_runs_factor)
+        say(f"up and the data migration: {shared} round{'s' if shared != 1 else ''} of every tool, then "
+            f"{more} more of the floor and vfmigrate alone")
     say("floor: plain sqlite3 running the same SQL, each migration in BEGIN ... COMMIT with its tracking row")
     for workload, meaning in FLOOR_MEANING.items():
         if any(r.workload == workload for r in rows):
@@ -168,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     json_path, png_path = args.out / f"{name}.json", args.out / f"{name}.png"
     report.write_json(json_path, data)
     title = (f"vfmigrate bench {stamp:%Y-%m-%d}: Python {info['python']}, SQLite {info['sqlite']}, {info['cpus']} CPUs, "
-             f"median of {runs} run{'s' if runs != 1 else ''} ({runs * sizes.noisy_runs_factor} for up and data)\n" + "; ".join(f"{n} {v}" for n, v in versions.items() if n != "floor"))
+             f"median of {runs} run{'s' if runs != 1 else ''} (up and data: {runs * sizes.noisy_runs_factor}, "
+             f"{runs * sizes.paired_runs_factor} for the floor and vfmigrate)\n" + "; ".join(f"{n} {v}" for n, v in versions.items() if n != "floor"))
     why_not = report.write_chart(png_path, rows, title)
     complete = not args.tiny and not args.only and not args.no_peers
     if complete:

@@ -60,6 +60,7 @@ class Row:
     note: str = ""
     skipped: str = ""
     ratio: float | None = None  # the median of per-round ratios to the floor (see report.add_ratios)
+    ratio_ci: tuple[float, float] | None = None  # a 95 % confidence interval of that median
     ratio_of_medians: float | None = None
     derived: bool = False  # computed from other rows, not timed itself
 

@@ -4,6 +4,7 @@ file and the PNG chart (matplotlib, skipped when it is not installed)."""
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from pathlib import Path
 
@@ -28,25 +29,58 @@ def add_ratios(rows: list[Row]) -> None:
     time divided by the floor's time in the same round (``measure.rounds`` runs every tool once
     per round, back to back). The machine's speed drifts from round to round (on this VM the
     CPU time of the same UPDATE moved between 320 and 590 ms), and the per-round ratio cancels
-    what a round's tools share. A row whose runs do not line up with the floor's (a tool that
-    failed part-way) gets the ratio of the medians; every row also keeps that figure."""
+    what a round's tools share. With it, a 95 % confidence interval of that median.
+
+    A row's i-th time pairs with the floor's i-th: a tool that failed part-way, or a peer that
+    sat out the rounds only the floor and vfmigrate ran (``Suite.noisy_rounds``), pairs with
+    the floor's first rounds, the ones it ran in. A row with more times than the floor gets
+    the ratio of the medians; every row also keeps that figure (over the paired rounds)."""
     floors = {r.workload: r for r in rows if r.tool == "floor" and r.median}
     for r in rows:
         floor = floors.get(r.workload)
         if r.median is None or floor is None:
             continue
-        r.ratio_of_medians = r.median / floor.median
-        paired = len(r.times) == len(floor.times) and all(f > 0 for f in floor.times)
-        r.ratio = statistics.median(t / f for t, f in zip(r.times, floor.times)) if paired else r.ratio_of_medians
+        paired = _paired(r, floor)
+        if paired is None:
+            r.ratio = r.ratio_of_medians = r.median / floor.median
+            continue
+        ratios = sorted(t / f for t, f in paired)
+        r.ratio = statistics.median(ratios)
+        r.ratio_of_medians = r.median / statistics.median(f for _, f in paired)
+        r.ratio_ci = median_ci(ratios)
+
+
+def _paired(row: Row, floor: Row) -> list[tuple[float, float]] | None:
+    """``(row's time, floor's time)`` of each round the row ran in, or None when they do not
+    line up (the floor stopped short)."""
+    if len(row.times) > len(floor.times) or not all(f > 0 for f in floor.times):
+        return None
+    return list(zip(row.times, floor.times))
+
+
+def median_ci(values: list[float], confidence: float = 0.95) -> tuple[float, float] | None:
+    """A distribution-free confidence interval of the median of ``values`` (sorted): the
+    k-th smallest and k-th largest, k from the binomial distribution (each value falls below
+    the true median with probability 1/2). None for fewer than 6 values, too few for 95 %."""
+    n = len(values)
+    tail = (1 - confidence) / 2
+    below = 0.0  # P(at most j of n values fall below the median)
+    k = 0
+    for j in range(n):
+        below += math.comb(n, j) / 2 ** n
+        if below > tail:
+            break
+        k = j + 1
+    if k == 0:
+        return None
+    return values[k - 1], values[n - k]
 
 
 def per_migration_ms(row: Row, floor: Row, migrations: int) -> float:
     """The time a tool adds per migration: the median of its per-round differences to the
     floor (or the difference of the medians when the runs do not line up), divided out."""
-    if len(row.times) == len(floor.times):
-        extra = statistics.median(t - f for t, f in zip(row.times, floor.times))
-    else:
-        extra = row.median - floor.median
+    paired = _paired(row, floor)
+    extra = statistics.median(t - f for t, f in paired) if paired else row.median - floor.median
     return extra / migrations * 1000
 
 
@@ -59,7 +93,9 @@ def targets(rows: list[Row], small: int, dry_run: dict | None) -> list[dict]:
         if row is not None and row.median is not None:
             if what == "ratio":
                 value = row.ratio
+                extra["ratio_ci"] = list(row.ratio_ci) if row.ratio_ci else None
                 extra["ratio_of_medians"] = row.ratio_of_medians
+                extra["rounds"] = len(row.times)
             elif what == "median_ms":
                 value = row.median * 1000
             elif what == "per_migration_ms" and floor is not None and floor.median is not None:
@@ -81,9 +117,17 @@ def seconds(value: float | None) -> str:
     return f"{value:.3f} s"
 
 
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _interval(ci) -> str:
+    return "-" if not ci else f"{ci[0]:.2f}–{ci[1]:.2f}"
+
+
 def table(rows: list[Row], earlier: dict | None = None) -> str:
     """The table as text: one line per (workload, tool); a skipped row shows why instead."""
-    head = ["workload", "tool", "min", "median", "× floor", "med ÷ med"]
+    head = ["workload", "tool", "runs", "min", "median", "× floor", "95% CI", "med ÷ med"]
     if earlier is not None:
         head += ["earlier ×", "median Δ"]
     lines: list[tuple[list[str], str]] = []
@@ -94,7 +138,8 @@ def table(rows: list[Row], earlier: dict | None = None) -> str:
         if r.skipped:
             lines.append((name, r.skipped))
             continue
-        cells = [seconds(r.min), seconds(r.median)] + ["-" if x is None else f"{x:.2f}" for x in (r.ratio, r.ratio_of_medians)]
+        cells = [str(len(r.times)), seconds(r.min), seconds(r.median), _ratio(r.ratio), _interval(r.ratio_ci),
+                 _ratio(r.ratio_of_medians)]
         if earlier is not None:
             old = earlier.get((r.workload, r.tool)) or {}
             if old.get("median_s") and r.median:
@@ -129,14 +174,16 @@ def targets_text(results: list[dict]) -> str:
         unit = {"ratio": "×", "median_ms": " ms", "per_migration_ms": " ms"}[t["measure"]]
         shown = "not measured" if value is None else f"{value:.2f}{unit}"
         if t.get("ratio_of_medians") is not None:
-            shown += f" (ratio of the medians {t['ratio_of_medians']:.2f}×)"
+            ci = f"95% CI {_interval(t['ratio_ci'])}, " if t.get("ratio_ci") else ""
+            shown += f" ({t['rounds']} rounds; {ci}ratio of the medians {t['ratio_of_medians']:.2f}×)"
         lines.append(f"  {mark} {t['target']}: {shown}")
     return "\n".join(lines)
 
 
 def row_dict(r: Row) -> dict:
     return {"workload": r.workload, "label": r.label, "tool": r.tool, "runs": len(r.times), "min_s": r.min,
-            "median_s": r.median, "ratio": r.ratio, "ratio_of_medians": r.ratio_of_medians, "times_s": r.times,
+            "median_s": r.median, "ratio": r.ratio, "ratio_ci": list(r.ratio_ci) if r.ratio_ci else None,
+            "ratio_of_medians": r.ratio_of_medians, "times_s": r.times,
             "note": r.note, "skipped": r.skipped, "derived": r.derived}
 
 

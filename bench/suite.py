@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .measure import BenchError, Row, run_commands
+from .measure import BenchError, Case, Row, rounds, run_commands
 from .sql import Migration, count_small_tables
 from .tools import Tool
 
@@ -31,12 +31,18 @@ class Sizes:
     cold_runs_factor: int = 4  # cold starts are short: run them this many times more
     # `up` of the small migrations (500 commits, mostly fsync) and the data migration (mostly
     # the CPU time of the UPDATE, which moved by up to 80 % from round to round on this VM) have
-    # the tightest targets and the noisiest times: run them this many times more.
+    # the tightest targets and the noisiest times: run them this many times more ...
     noisy_runs_factor: int = 3
+    # ... and the floor and vfmigrate, the pair those targets compare, this many times `runs`
+    # in all (the rounds after the first `noisy_runs_factor` x `runs` run just the two). A
+    # per-round ratio there varies by about 0.1 (standard deviation) on this VM, so the median
+    # of 21 moves by about 3 % from run to run, as much as the targets' margins; of 84, by 1.5 %.
+    paired_runs_factor: int = 12
 
 
 FULL = Sizes(small=500, down=100, cold=10, many=10_000, many_pending=100, rows=1_000_000, big_mb=200)
-TINY = Sizes(small=12, down=3, cold=3, many=60, many_pending=5, rows=2_000, big_mb=1, cold_runs_factor=1, noisy_runs_factor=1)
+TINY = Sizes(small=12, down=3, cold=3, many=60, many_pending=5, rows=2_000, big_mb=1, cold_runs_factor=1, noisy_runs_factor=1,
+             paired_runs_factor=2)
 
 WORKLOADS = ("up", "status", "noop-up", "down", "cold-help", "cold-status", "status-many",
              "data", "data-dry-run", "down-backup")
@@ -105,6 +111,16 @@ class Suite:
     def peers(self, names: tuple[str, ...] = ("yoyo", "alembic", "dbmate")) -> list[Tool]:
         """The peers that run in this bench, in table order."""
         return [self.tools[n] for n in names if n in self.tools]
+
+    def noisy_rounds(self, cases: list[Case]) -> None:
+        """The rounds of `up` and the data migration: every tool ``noisy_runs_factor`` x ``runs``
+        times, then the floor and vfmigrate alone up to ``paired_runs_factor`` x ``runs`` (their
+        i-th times still come from one round, so per-round ratios pair them as before)."""
+        runs = self.runs * self.sizes.noisy_runs_factor
+        rounds(cases, runs, say=self.say)
+        more = self.runs * self.sizes.paired_runs_factor - runs
+        if more > 0:
+            rounds([c for c in cases if c.tool in ("floor", "vfmigrate")], more, say=self.say)
 
     def note_skipped_peers(self, workload: str) -> None:
         for name, reason in self.skipped_tools.items():

@@ -92,7 +92,7 @@ def data(s: Suite) -> None:
                 raise BenchError(f"{tool.name} did not fill c2 in every row")
 
         cases.append(Case(tool.name, lambda t=tool, f=folder: run_commands(t.up(f), f, s.env), setup, check))
-    rounds(cases, s.runs * s.sizes.noisy_runs_factor, say=s.say)
+    s.noisy_rounds(cases)
     s.add(rows_of("data", s.labels["data"], cases))
     s.note_skipped_peers("data")
 

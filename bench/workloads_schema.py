@@ -35,7 +35,7 @@ def up(s: Suite) -> None:
             s.expect_tables(db, len(migrations), tool)
 
         cases.append(Case(tool.name, lambda t=tool, f=folder: run_commands(t.up(f), f, s.env), setup, check))
-    rounds(cases, s.runs * s.sizes.noisy_runs_factor, say=s.say)
+    s.noisy_rounds(cases)
     for tool, case in zip(tools, cases):
         if not case.error:
             s.keep_snapshot(SMALL, tool)  # the last run's database: 'status' and 'down' start from it
