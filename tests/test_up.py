@@ -313,6 +313,17 @@ def test_the_line_logged_for_a_migration_that_ran_is_the_json_of_its_event(tmp_p
     assert all(re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}", json.loads(line)["at"]) for line in lines)
 
 
+def test_names_and_paths_are_quoted_in_the_log_as_json_dumps_quotes_them():
+    import json
+
+    from vfmigrate_magic.engine.history import _quote
+
+    for text in ["add_users", "/tmp/some folder/app.db", "", "~!@#$%^&*()_+{}|:<>?`-=[];',./",
+                 'a "quoted" name', "back\\slash", "tab\there", "new\nline", "del\x7f", "nul\x00",
+                 "dätabase", "emoji \U0001f600", "surrogate \udce9 from a bytes path"]:
+        assert _quote(text) == json.dumps(text), text
+
+
 def test_a_long_runs_log_is_written_as_it_goes(migrations_dir, db_path, monkeypatch):
     """The lines of migrations that ran are written while the run goes on: within
     history.LOG_DELAY while they keep coming, and within twice that during a long callback."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from bisect import bisect_right
 from itertools import accumulate
 
 from .errors import BadMigrationFile
@@ -110,6 +109,10 @@ class _Lines:
         self.ends: list[int] | None = None
 
     def at(self, offset: int) -> int:
+        # bisect is imported here, not at the top: it loads a shared library (_bisect), a
+        # few tenths of a millisecond of every start, and most runs never ask for a line.
+        from bisect import bisect_right
+
         if self.ends is None:
             # the offset just after each line's '\n'
             self.ends = list(accumulate(len(line) + 1 for line in self.text.split("\n")))
