@@ -219,10 +219,14 @@ def write_chart(path: Path, rows: list[Row], title: str) -> str | None:
         group = [r for r in shown if r.label == label]
         start = y
         for r in reversed(group):
-            ax.barh(y, r.ratio, color=colours[r.tool], height=0.8,
+            # The whisker: the 95 % confidence interval of the median ratio.
+            whisker = [[r.ratio - r.ratio_ci[0]], [r.ratio_ci[1] - r.ratio]] if r.ratio_ci else None
+            ax.barh(y, r.ratio, color=colours[r.tool], height=0.8, xerr=whisker,
+                    error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.25"},
                     label=r.tool if r.tool not in used else None)
             used.add(r.tool)
-            ax.text(r.ratio * 1.03, y, f"{r.ratio:.2f}× ({seconds(r.median)})", va="center", fontsize=7)
+            right = r.ratio_ci[1] if r.ratio_ci else r.ratio
+            ax.text(right * 1.03, y, f"{r.ratio:.2f}× ({seconds(r.median)})", va="center", fontsize=7)
             y += 1
         ticks.append((start + y - 1) / 2)
         tick_labels.append(f"{label}\n(floor {seconds(floors.get(label))})")
@@ -231,8 +235,8 @@ def write_chart(path: Path, rows: list[Row], title: str) -> str | None:
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}×"))
     ax.set_yticks(ticks, tick_labels, fontsize=8)
-    ax.set_xlabel("time ÷ the floor's time in the same round, median over the rounds "
-                  "(log scale; 1 = plain sqlite3, lower is better)")
+    ax.set_xlabel("time ÷ the floor's time in the same round: the median over the rounds, the whisker its 95% "
+                  "confidence interval\n(log scale; 1 = plain sqlite3 running the same SQL; lower is better)")
     ax.set_title(title, fontsize=9)
     handles, names = ax.get_legend_handles_labels()
     order = sorted(range(len(names)), key=lambda i: tools.index(names[i]))
