@@ -370,3 +370,75 @@ def test_an_error_in_a_callback_after_a_migration_is_not_logged_as_its_failure(m
         commands.up(target, on_result=reader_gone)
     assert [(e.version, e.status) for e in commands.history(target)] == [(1, "ok")]
     assert [v for v, _ in tracked(db_path)] == [1]
+
+
+def _journal(db_path):
+    return db_path.with_name(db_path.name + "-journal")
+
+
+def _journal_mode(db_path) -> str:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_run_of_several_migrations_keeps_one_journal_file_and_removes_it_at_the_end(three, db_path):
+    seen = []
+    target = Target(database=db_path, migrations=three.path)
+    commands.up(target, on_result=lambda r: seen.append(_journal(db_path).exists()))
+    # In DELETE mode the journal would be gone after every commit; kept, it stays between them.
+    assert seen == [True, True, True]
+    assert not _journal(db_path).exists()
+    assert _journal_mode(db_path) == "delete"
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3]
+
+
+def test_a_single_migration_and_a_wal_database_keep_their_journal_as_it_was(three, db_path):
+    target = Target(database=db_path, migrations=three.path)
+    seen = []
+    commands.up(target, to=1, on_result=lambda r: seen.append(_journal(db_path).exists()))
+    assert seen == [False]  # one migration: SQLite's own DELETE mode, nothing to gain
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    commands.up(target)
+    assert _journal_mode(db_path) == "wal" and not _journal(db_path).exists()
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3]
+
+
+def test_a_failing_migration_in_a_run_leaves_no_journal_behind(three, db_path, run):
+    three.add("004_broken.sql", "INSERT INTO nowhere VALUES (1);", "SELECT 1;")
+    code, out, err = run("up")
+    assert code == 1 and "004_broken.sql" in err
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3]
+    assert not _journal(db_path).exists()
+
+
+def test_a_journal_left_by_a_run_killed_between_migrations_is_inert(three, db_path):
+    import os
+    import subprocess
+    import sys
+
+    # Killed right after its second migration committed: the kept journal, header zeroed, stays.
+    script = ("import os, sys\n"
+              "from pathlib import Path\n"
+              "from vfmigrate_magic.engine import commands\n"
+              "from vfmigrate_magic.engine.config import Target\n"
+              "done = []\n"
+              "def after(r):\n"
+              "    done.append(r)\n"
+              "    if len(done) == 2:\n"
+              "        os._exit(9)\n"
+              "commands.up(Target(database=Path(sys.argv[1]), migrations=Path(sys.argv[2])), on_result=after)\n")
+    killed = subprocess.run([sys.executable, "-c", script, str(db_path), str(three.path)], env=os.environ)
+    assert killed.returncode == 9
+    assert _journal(db_path).exists() and _journal(db_path).read_bytes()[:28] == bytes(28)
+    conn = sqlite3.connect(db_path)  # not a hot journal: nothing is rolled back
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+    assert [v for v, _ in tracked(db_path)] == [1, 2]
+    commands.up(Target(database=db_path, migrations=three.path))
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3]
+    assert not _journal(db_path).exists()

@@ -15,7 +15,7 @@ from .execute import execute
 from .files import Migration
 from .records import record
 from .results import ExecutionMode, HistoryEvent, MigrationResult
-from .sqlite import Transaction, data_version, database_path, now_iso, now_precise
+from .sqlite import Transaction, data_version, database_path, keep_journal, now_iso, now_precise, release_journal
 from .tracker import VersionTracker
 
 ResultCallback = Callable[[MigrationResult], None]
@@ -67,6 +67,7 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
     current: Migration | None = None
     started = 0.0
     on_start, on_result, log_ok = hooks.on_start, hooks.on_result, log.ok
+    kept_journal = False
     try:
         if mode is ExecutionMode.DRY_RUN:
             if all(m.transactional for m in plan):
@@ -95,6 +96,8 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
         else:
             ensured = False
             applied = _AppliedRows(tracker)
+            # One journal file for the whole run, not one created and deleted per migration.
+            kept_journal = len(plan) > 1 and keep_journal(conn)
             for current in plan:
                 started = time.perf_counter()
                 if on_start is not None:
@@ -132,6 +135,8 @@ def run_batch(conn: sqlite3.Connection, plan: list[Migration], direction: str, m
             ))
         raise
     finally:
+        if kept_journal:
+            release_journal(conn)
         if hooks.progress_handler is not None:
             conn.set_progress_handler(None, 0)
         log.write(events)
