@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import report
+from . import report, workloads_schema
 from .npm import default_cache, install_dbmate
 from .suite import FLOOR_MEANING, FULL, TINY, WORKLOADS, Suite
 from .tools import HERE, Alembic, Dbmate, Floor, Tool, Vfmigrate, Yoyo
@@ -107,6 +107,13 @@ def machine() -> dict[str, object]:
             "platform": platform.platform(), "cpus": os.cpu_count()}
 
 
+def _against_kept_journal(rows: list) -> dict | None:
+    """vfmigrate's `up` against the floor with one journal for the run, as vfmigrate keeps it."""
+    by = {(r.workload, r.tool): r for r in rows if r.times}
+    ours, kept = by.get(("up", "vfmigrate")), by.get(("up", workloads_schema.KEPT_JOURNAL))
+    return report.ratio_between(ours, kept) if ours and kept else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = TINY if args.tiny else FULL
@@ -154,9 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     for workload, meaning in FLOOR_MEANING.items():
         if any(r.workload == workload for r in rows):
             say(f"       except {suite.labels[workload]}: {meaning}")
+    like_for_like = _against_kept_journal(rows)
     if targets:
         say("\ntargets (issue 5):")
         say(report.targets_text(targets))
+    if like_for_like:
+        ci = like_for_like["ratio_ci"]
+        say(f"\nalso: vfmigrate keeps one rollback journal for a run of migrations; against the floor doing the same "
+            f"(up, {like_for_like['rounds']} rounds): {like_for_like['ratio']:.2f}×"
+            + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else ""))
     elif dry_run:
         say(f"\ndry run copies the database: {'yes' if dry_run['copies'] else 'no'} ({dry_run['why']})")
 
@@ -165,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv[1:] if argv is None else list(argv), "mode": "tiny" if args.tiny else "full", "runs": runs,
         "sizes": sizes.__dict__, "machine": info, "tools": versions, "skipped_tools": skipped_tools,
         "floor": FLOOR_MEANING, "commands": commands(tools), "workloads": [w for w in WORKLOADS if not args.only or w in args.only],
-        "rows": [report.row_dict(r) for r in rows], "targets": targets, "dry_run_check": dry_run,
+        "rows": [report.row_dict(r) for r in rows], "targets": targets,
+        "vfmigrate_to_floor_with_journal_kept": like_for_like, "dry_run_check": dry_run,
         "big_db_bytes": suite.checks.get("big_db_bytes"),
     }
     args.out.mkdir(parents=True, exist_ok=True)

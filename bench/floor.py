@@ -3,6 +3,8 @@
 Run as a script with the same Python as the tools (standard library only)::
 
     python bench/floor.py up DB DIR [--dry-run]   # each pending migration: BEGIN, its SQL, tracking row, COMMIT
+    python bench/floor.py up DB DIR --keep-journal  # the same, with one rollback journal for the run
+                                                  # (PERSIST, as vfmigrate keeps it), DELETE again at the end
     python bench/floor.py down DB DIR N           # the newest N: BEGIN, DOWN SQL, delete its row, COMMIT
     python bench/floor.py status DB DIR           # list the files, read the tracking table, print one line each
 
@@ -42,10 +44,12 @@ def applied(conn):
     return {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def up(db, folder, dry_run=False):
+def up(db, folder, dry_run=False, keep_journal=False):
     """APPLY: each migration in its own transaction with its tracking row. Dry run: all of
     them in one transaction that is rolled back."""
     conn = sqlite3.connect(db, isolation_level=None)
+    if keep_journal:
+        conn.execute("PRAGMA journal_mode = PERSIST")
     done = applied(conn)
     has_table = done is not None
     now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
@@ -67,6 +71,8 @@ def up(db, folder, dry_run=False):
             conn.execute("COMMIT")
     if dry_run:
         conn.execute("ROLLBACK")
+    if keep_journal:
+        conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
 
 
@@ -95,7 +101,7 @@ def status(db, folder):
 if __name__ == "__main__":
     command, db, folder, *rest = sys.argv[1:]
     if command == "up":
-        up(db, folder, dry_run="--dry-run" in rest)
+        up(db, folder, dry_run="--dry-run" in rest, keep_journal="--keep-journal" in rest)
     elif command == "down":
         down(db, folder, int(rest[0]))
     elif command == "status":

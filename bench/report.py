@@ -76,6 +76,17 @@ def median_ci(values: list[float], confidence: float = 0.95) -> tuple[float, flo
     return values[k - 1], values[n - k]
 
 
+def ratio_between(row: Row, base: Row) -> dict | None:
+    """``row`` against another row of its workload, round by round as against the floor:
+    ``{"ratio", "ratio_ci", "rounds"}`` over the rounds both ran in (from the first)."""
+    n = min(len(row.times), len(base.times))
+    if n == 0 or not all(b > 0 for b in base.times[:n]):
+        return None
+    ratios = sorted(t / b for t, b in zip(row.times[:n], base.times[:n]))
+    ci = median_ci(ratios)
+    return {"ratio": statistics.median(ratios), "ratio_ci": list(ci) if ci else None, "rounds": n}
+
+
 def per_migration_ms(row: Row, floor: Row, migrations: int) -> float:
     """The time a tool adds per migration: the median of its per-round differences to the
     floor (or the difference of the medians when the runs do not line up), divided out."""

@@ -112,15 +112,16 @@ class Suite:
         """The peers that run in this bench, in table order."""
         return [self.tools[n] for n in names if n in self.tools]
 
-    def noisy_rounds(self, cases: list[Case]) -> None:
+    def noisy_rounds(self, cases: list[Case], also: tuple[str, ...] = ()) -> None:
         """The rounds of `up` and the data migration: every tool ``noisy_runs_factor`` x ``runs``
-        times, then the floor and vfmigrate alone up to ``paired_runs_factor`` x ``runs`` (their
-        i-th times still come from one round, so per-round ratios pair them as before)."""
+        times, then the floor and vfmigrate (and the tools named in ``also``) alone up to
+        ``paired_runs_factor`` x ``runs`` (their i-th times still come from one round, so
+        per-round ratios pair them as before)."""
         runs = self.runs * self.sizes.noisy_runs_factor
         rounds(cases, runs, say=self.say)
         more = self.runs * self.sizes.paired_runs_factor - runs
         if more > 0:
-            rounds([c for c in cases if c.tool in ("floor", "vfmigrate")], more, say=self.say)
+            rounds([c for c in cases if c.tool in ("floor", "vfmigrate", *also)], more, say=self.say)
 
     def note_skipped_peers(self, workload: str) -> None:
         for name, reason in self.skipped_tools.items():

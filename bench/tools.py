@@ -64,6 +64,9 @@ class Floor(Tool):
 
     name = "floor"
 
+    def __init__(self, keep_journal: bool = False) -> None:
+        self.keep_journal = keep_journal  # one journal for the run, as vfmigrate keeps it
+
     def version(self) -> str:
         import sqlite3
 
@@ -80,7 +83,7 @@ class Floor(Tool):
 
     def up(self, folder: Path, dry_run: bool = False) -> list[list[str]]:
         return [[PY, str(FLOOR_SCRIPT), "up", str(self.db(folder)), str(self.mig(folder)),
-                 *(["--dry-run"] if dry_run else [])]]
+                 *(["--dry-run"] if dry_run else []), *(["--keep-journal"] if self.keep_journal else [])]]
 
     def status(self, folder: Path) -> list[list[str]]:
         return [[PY, str(FLOOR_SCRIPT), "status", str(self.db(folder)), str(self.mig(folder))]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bench.measure import Case, Row, rounds
-from bench.report import add_ratios, median_ci, per_migration_ms
+from bench.report import add_ratios, median_ci, per_migration_ms, ratio_between
 
 
 def test_rounds_alternate_the_order_of_the_tools_and_keep_each_time_in_its_round():
@@ -88,3 +88,13 @@ def test_per_migration_overhead_is_the_median_of_per_round_differences():
     assert per_migration_ms(Row("up", "up", "t", [0.7, 0.8]), floor, 100) == pytest.approx(0.05 / 100 * 1000)
     assert per_migration_ms(Row("up", "up", "t", [0.7, 0.8, 0.9, 1.0]), floor, 100) == pytest.approx(
         (0.85 - 0.52) / 100 * 1000)
+
+
+def test_a_row_against_another_pairs_the_rounds_both_ran_in():
+    kept = Row("up", "up", "floor, journal kept", [1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    ours = Row("up", "up", "vfmigrate", [1.1, 2.2, 1.1, 1.1, 1.1, 1.1, 1.1, 9.0])  # one round more
+    between = ratio_between(ours, kept)
+    assert between["rounds"] == 7
+    assert between["ratio"] == pytest.approx(1.1)
+    assert between["ratio_ci"] == pytest.approx([1.1, 1.1])
+    assert ratio_between(ours, Row("up", "up", "x", [])) is None

@@ -30,6 +30,7 @@ def test_tiny_bench_has_a_row_for_every_workload_for_vfmigrate_and_the_floor(tmp
     assert missing == []
     # No peers in tiny mode; the notebook row is there, or says why it was skipped.
     assert {r["tool"] for r in data["rows"]} <= {"floor", "vfmigrate", "vfmigrate --no-backup", "vfmigrate (script)",
+                                                "floor, journal kept",
                                                 "vfmigrate (no cache)",
                                                 "vfmigrate %migrate", "vfmigrate %migrate (1st call)", "backup alone"}
     assert any(r["workload"] == "status-many" and r["tool"] == "vfmigrate %migrate" for r in data["rows"])
@@ -38,6 +39,9 @@ def test_tiny_bench_has_a_row_for_every_workload_for_vfmigrate_and_the_floor(tmp
     # shared ones (two in tiny mode), paired for the ratio.
     runs = {(r["workload"], r["tool"]): r["runs"] for r in data["rows"]}
     assert [runs[w, t] for w in ("up", "data") for t in ("floor", "vfmigrate")] == [2, 2, 2, 2]
+    # The floor keeping one journal for the run, as vfmigrate does: vfmigrate's `up` against it.
+    assert runs["up", "floor, journal kept"] == 2
+    assert data["vfmigrate_to_floor_with_journal_kept"]["rounds"] == 2
     assert runs["status", "vfmigrate"] == 1
 
     # The printed table names every workload, and the chart is written or skipped with one line.
