@@ -221,7 +221,8 @@ def write_chart(path: Path, rows: list[Row], title: str) -> str | None:
     shown = [r for r in rows if r.ratio is not None and r.tool != "floor"]
     workloads = list(dict.fromkeys(r.label for r in shown))
     tools = list(dict.fromkeys(r.tool for r in shown))
-    colours = {t: plt.get_cmap("tab10")(i % 10) for i, t in enumerate(tools)}
+    palette = plt.get_cmap("tab10" if len(tools) <= 10 else "tab20")
+    colours = {t: palette(i % palette.N) for i, t in enumerate(tools)}
     floors = {r.label: r.median for r in rows if r.tool == "floor" and r.median}
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.3 * len(shown) + 0.25 * len(workloads)))
     y, ticks, tick_labels = 0.0, [], []
