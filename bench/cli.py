@@ -156,22 +156,22 @@ def main(argv: list[str] | None = None) -> int:
     if sizes.paired_runs_factor > sizes.noisy_runs_factor:
         shared, more = runs * sizes.noisy_runs_factor, runs * (sizes.paired_runs_factor - sizes.noisy_runs_factor)
         say(f"up and the data migration: {shared} round{'s' if shared != 1 else ''} of every tool, then "
-            f"{more} more of the floor and vfmigrate alone")
+            f"{more} more of the floor and vfmigrate alone (in up, with the floor keeping its journal)")
     say("floor: plain sqlite3 running the same SQL, each migration in BEGIN ... COMMIT with its tracking row")
     for workload, meaning in FLOOR_MEANING.items():
         if any(r.workload == workload for r in rows):
             say(f"       except {suite.labels[workload]}: {meaning}")
-    like_for_like = _against_kept_journal(rows)
     if targets:
         say("\ntargets (issue 5):")
         say(report.targets_text(targets))
+    elif dry_run:
+        say(f"\ndry run copies the database: {'yes' if dry_run['copies'] else 'no'} ({dry_run['why']})")
+    like_for_like = _against_kept_journal(rows)
     if like_for_like:
         ci = like_for_like["ratio_ci"]
         say(f"\nalso: vfmigrate keeps one rollback journal for a run of migrations; against the floor doing the same "
             f"(up, {like_for_like['rounds']} rounds): {like_for_like['ratio']:.2f}×"
             + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else ""))
-    elif dry_run:
-        say(f"\ndry run copies the database: {'yes' if dry_run['copies'] else 'no'} ({dry_run['why']})")
 
     data = {
         "schema": 1, "started": stamp.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - started, 1),

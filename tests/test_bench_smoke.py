@@ -35,6 +35,7 @@ def test_tiny_bench_has_a_row_for_every_workload_for_vfmigrate_and_the_floor(tmp
                                                 "vfmigrate %migrate", "vfmigrate %migrate (1st call)", "backup alone"}
     assert any(r["workload"] == "status-many" and r["tool"] == "vfmigrate %migrate" for r in data["rows"])
     assert data["dry_run_check"]["copies"] is False
+    assert "dry run copies the database: no" in done.stdout
     # up and the data migration give the floor and vfmigrate rounds of their own after the
     # shared ones (two in tiny mode), paired for the ratio.
     runs = {(r["workload"], r["tool"]): r["runs"] for r in data["rows"]}
