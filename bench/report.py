@@ -29,33 +29,44 @@ def add_ratios(rows: list[Row]) -> None:
     time divided by the floor's time in the same round (``measure.rounds`` runs every tool once
     per round, back to back). The machine's speed drifts from round to round (on this VM the
     CPU time of the same UPDATE moved between 320 and 590 ms), and the per-round ratio cancels
-    what a round's tools share. With it, a 95 % confidence interval of that median.
-
-    A row's i-th time pairs with the floor's i-th: a tool that failed part-way, or a peer that
-    sat out the rounds only the floor and vfmigrate ran (``Suite.noisy_rounds``), pairs with
-    the floor's first rounds, the ones it ran in. A row with more times than the floor gets
-    the ratio of the medians; every row also keeps that figure (over the paired rounds)."""
+    what a round's tools share. With it, a 95 % confidence interval of that median, and the
+    ratio of the medians over the same rounds (see :func:`ratio_between`)."""
     floors = {r.workload: r for r in rows if r.tool == "floor" and r.median}
     for r in rows:
         floor = floors.get(r.workload)
         if r.median is None or floor is None:
             continue
-        paired = _paired(r, floor)
-        if paired is None:
+        between = ratio_between(r, floor)
+        if between is None:
             r.ratio = r.ratio_of_medians = r.median / floor.median
             continue
-        ratios = sorted(t / f for t, f in paired)
-        r.ratio = statistics.median(ratios)
-        r.ratio_of_medians = r.median / statistics.median(f for _, f in paired)
-        r.ratio_ci = median_ci(ratios)
+        r.ratio, r.ratio_of_medians = between["ratio"], between["ratio_of_medians"]
+        r.ratio_ci = tuple(between["ratio_ci"]) if between["ratio_ci"] else None
 
 
-def _paired(row: Row, floor: Row) -> list[tuple[float, float]] | None:
-    """``(row's time, floor's time)`` of each round the row ran in, or None when they do not
-    line up (the floor stopped short)."""
-    if len(row.times) > len(floor.times) or not all(f > 0 for f in floor.times):
+def _paired(row: Row, base: Row) -> list[tuple[float, float]] | None:
+    """``(row's time, base's time)`` of each round both ran in, or None when there is none.
+
+    The i-th time of every row comes from round i, from the first round on: a tool that failed
+    part-way, or a peer that sat out the rounds only the floor and vfmigrate ran
+    (``Suite.noisy_rounds``), pairs with the base's first rounds, the ones it ran in."""
+    n = min(len(row.times), len(base.times))
+    if n == 0 or not all(b > 0 for b in base.times[:n]):
         return None
-    return list(zip(row.times, floor.times))
+    return list(zip(row.times[:n], base.times[:n]))
+
+
+def ratio_between(row: Row, base: Row) -> dict | None:
+    """``row`` against ``base`` (the floor, or another row of its workload), round by round:
+    ``{"ratio", "ratio_ci", "ratio_of_medians", "rounds"}`` over the rounds both ran in."""
+    paired = _paired(row, base)
+    if paired is None:
+        return None
+    ratios = sorted(t / b for t, b in paired)
+    ci = median_ci(ratios)
+    return {"ratio": statistics.median(ratios), "ratio_ci": list(ci) if ci else None,
+            "ratio_of_medians": statistics.median(t for t, _ in paired) / statistics.median(b for _, b in paired),
+            "rounds": len(paired)}
 
 
 def median_ci(values: list[float], confidence: float = 0.95) -> tuple[float, float] | None:
@@ -74,17 +85,6 @@ def median_ci(values: list[float], confidence: float = 0.95) -> tuple[float, flo
     if k == 0:
         return None
     return values[k - 1], values[n - k]
-
-
-def ratio_between(row: Row, base: Row) -> dict | None:
-    """``row`` against another row of its workload, round by round as against the floor:
-    ``{"ratio", "ratio_ci", "rounds"}`` over the rounds both ran in (from the first)."""
-    n = min(len(row.times), len(base.times))
-    if n == 0 or not all(b > 0 for b in base.times[:n]):
-        return None
-    ratios = sorted(t / b for t, b in zip(row.times[:n], base.times[:n]))
-    ci = median_ci(ratios)
-    return {"ratio": statistics.median(ratios), "ratio_ci": list(ci) if ci else None, "rounds": n}
 
 
 def per_migration_ms(row: Row, floor: Row, migrations: int) -> float:

@@ -53,13 +53,17 @@ def test_a_tool_with_fewer_runs_pairs_with_the_floors_first_rounds():
     assert other.ratio is None and other.ratio_of_medians is None
 
 
-def test_a_tool_with_more_runs_than_the_floor_gets_the_ratio_of_the_medians():
-    floor = Row("w", "w", "floor", [1.0, 2.0])
+def test_a_floor_that_stopped_short_pairs_the_rounds_it_ran_in_and_none_falls_back_to_the_medians():
+    floor = Row("w", "w", "floor", [1.0, 2.0])  # failed in round 3
     tool = Row("w", "w", "tool", [3.0, 5.0, 4.0])
-    add_ratios([floor, tool])
+    zero = Row("v", "v", "floor", [0.0, 1.0])  # a time of 0: no ratio can be paired
+    other = Row("v", "v", "tool", [1.0, 3.0])
+    add_ratios([floor, tool, zero, other])
 
-    assert tool.ratio == tool.ratio_of_medians == pytest.approx(4.0 / 1.5)
-    assert tool.ratio_ci is None
+    assert tool.ratio == pytest.approx((3.0 + 2.5) / 2)
+    assert tool.ratio_of_medians == pytest.approx(4.0 / 1.5)
+    assert tool.ratio_ci is None  # two rounds are too few for a 95 % interval
+    assert other.ratio == other.ratio_of_medians == pytest.approx(2.0 / 0.5)
 
 
 def test_the_confidence_interval_of_the_median_comes_from_order_statistics():
@@ -84,10 +88,10 @@ def test_per_migration_overhead_is_the_median_of_per_round_differences():
     tool = Row("up", "up", "vfmigrate", [0.510, 0.910, 0.700])
     # Per round the tool adds 10, 10 and 180 ms: the median, 10 ms, over 500 migrations.
     assert per_migration_ms(tool, floor, 500) == pytest.approx(0.02)
-    # Fewer runs pair with the floor's first rounds; more than the floor's: the medians.
+    # A row with fewer or more runs pairs the rounds both ran in, from the first.
     assert per_migration_ms(Row("up", "up", "t", [0.7, 0.8]), floor, 100) == pytest.approx(0.05 / 100 * 1000)
     assert per_migration_ms(Row("up", "up", "t", [0.7, 0.8, 0.9, 1.0]), floor, 100) == pytest.approx(
-        (0.85 - 0.52) / 100 * 1000)
+        0.2 / 100 * 1000)
 
 
 def test_a_row_against_another_pairs_the_rounds_both_ran_in():
