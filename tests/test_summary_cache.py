@@ -40,8 +40,8 @@ def reads(monkeypatch) -> list[str]:
 
 
 def kept(folder) -> dict:
-    path = summary_cache.cache_file(os.fspath(folder))
-    return summary_cache.load(path, os.fspath(folder))
+    path = summary_cache.cache_file(os.path.realpath(folder))
+    return summary_cache.load(path, os.path.realpath(folder))
 
 
 def test_a_big_folder_is_read_once_and_then_answered_from_the_cache(big, reads):
@@ -83,8 +83,8 @@ def test_files_changed_in_the_last_two_seconds_are_not_kept(monkeypatch, big, re
     files.summarize(big)
     files.summarize(big)
     assert len(reads) == 8  # read both times
-    assert summary_cache.cache_file(os.fspath(big)) is not None
-    assert not Path(summary_cache.cache_file(os.fspath(big))).exists()  # nothing worth writing
+    assert summary_cache.cache_file(os.path.realpath(big)) is not None
+    assert not Path(summary_cache.cache_file(os.path.realpath(big))).exists()  # nothing worth writing
 
 
 def test_new_and_removed_files_update_the_cache(big, reads):
@@ -101,7 +101,7 @@ def test_new_and_removed_files_update_the_cache(big, reads):
 @pytest.mark.parametrize("content", [b"", b"not a cache at all", b"\xe9\x00\x01garbage"])
 def test_an_unreadable_cache_is_ignored_and_replaced(big, reads, content):
     first = files.summarize(big)
-    Path(summary_cache.cache_file(os.fspath(big))).write_bytes(content)
+    Path(summary_cache.cache_file(os.path.realpath(big))).write_bytes(content)
     reads.clear()
     assert files.summarize(big) == first and len(reads) == 4
     assert len(kept(big)) == 4
@@ -118,7 +118,7 @@ def test_a_cache_of_another_folder_or_format_is_not_used(monkeypatch, big, reads
     other.mkdir()
     for file in big.path.iterdir():
         (other / file.name).write_bytes(file.read_bytes())
-    os.replace(summary_cache.cache_file(os.fspath(big)), summary_cache.cache_file(os.fspath(other)))
+    os.replace(summary_cache.cache_file(os.path.realpath(big)), summary_cache.cache_file(os.path.realpath(other)))
     assert kept(other) == {}
 
 
@@ -132,7 +132,7 @@ def test_a_cache_folder_that_cannot_be_written_is_not_an_error(monkeypatch, big,
 
 def test_no_cache_is_written_when_turned_off_or_for_a_small_folder(monkeypatch, big, reads, tmp_path):
     monkeypatch.setenv("VFMIGRATE_NO_CACHE", "1")
-    assert summary_cache.cache_file(os.fspath(big)) is None
+    assert summary_cache.cache_file(os.path.realpath(big)) is None
     files.summarize(big)
     files.summarize(big)
     assert len(reads) == 8
@@ -146,7 +146,7 @@ def test_threads_summarizing_at_once_agree_and_leave_a_readable_cache(big):
     from concurrent.futures import ThreadPoolExecutor
 
     expected = files.summarize(big, cache=False)
-    path = Path(summary_cache.cache_file(os.fspath(big)))
+    path = Path(summary_cache.cache_file(os.path.realpath(big)))
 
     def once(_):
         path.unlink(missing_ok=True)  # each call then writes the cache again
@@ -161,13 +161,13 @@ def test_threads_summarizing_at_once_agree_and_leave_a_readable_cache(big):
 def test_a_cache_file_of_another_user_is_not_trusted(monkeypatch, big, reads):
     files.summarize(big)
     # The file is this user's; as seen by another user (a shared VFMIGRATE_CACHE_DIR) it is not trusted.
-    monkeypatch.setattr(summary_cache, "_OWN_UID", os.stat(summary_cache.cache_file(os.fspath(big))).st_uid + 1)
+    monkeypatch.setattr(summary_cache, "_OWN_UID", os.stat(summary_cache.cache_file(os.path.realpath(big))).st_uid + 1)
     reads.clear()
     files.summarize(big)
     assert len(reads) == 4  # read again, not taken from the other user's file
 
 
-@pytest.mark.parametrize(("value", "off"), [("1", True), ("yes", True), ("0", False), ("false", False), ("", False)])
+@pytest.mark.parametrize(("value", "off"), [("1", True), ("yes", True), ("0", False), ("false", False), (" OFF ", False), ("", False), ("  ", False)])
 def test_vfmigrate_no_cache_reads_like_the_other_switches(monkeypatch, value, off):
     monkeypatch.setenv("VFMIGRATE_NO_CACHE", value)
     assert (summary_cache.cache_file("migrations") is None) is off

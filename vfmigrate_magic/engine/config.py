@@ -127,7 +127,7 @@ def resolve(
             raise ValueError
     except (TypeError, ValueError):
         raise ConfigError(f"busy timeout must be a number of seconds (0 or more), not {timeout!r}") from None
-    do_backup = _first(backup, _env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
+    do_backup = _first(backup, env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
 
     arg_db = Path(database) if database is not None else None
     arg_mig = Path(migrations) if migrations is not None else None
@@ -195,11 +195,13 @@ def _first(*values):
     return next(v for v in values if v is not None)
 
 
-def _env_bool(env: Mapping[str, str], key: str) -> bool | None:
-    value = env.get(key)
-    if value is None or value == "":
+def env_bool(env: Mapping[str, str], key: str) -> bool | None:
+    """An on/off environment variable: None when unset or blank, False for 0/false/no/off
+    (in any case), True for anything else."""
+    value = (env.get(key) or "").strip().lower()
+    if not value:
         return None
-    return value.strip().lower() not in {"0", "false", "no", "off"}
+    return value not in {"0", "false", "no", "off"}
 
 
 def _same(a: Path, b: Path) -> bool:

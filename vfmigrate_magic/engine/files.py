@@ -420,11 +420,11 @@ def summarize(folder: str | os.PathLike[str], *, cache: bool = True) -> list[tup
     from . import summary_cache  # here: `up` never needs it
 
     entries = _entries(folder)
-    folder = os.fspath(folder)
-    where = summary_cache.cache_file(folder) if cache and len(entries) >= summary_cache.MIN_FILES else None
+    real = os.path.realpath(folder) if cache and len(entries) >= summary_cache.MIN_FILES else None
+    where = summary_cache.cache_file(real) if real is not None else None
     if where is None:
         return [(version, name, *_summary(path, filename, version, name)) for version, filename, name, path in entries]
-    kept = summary_cache.load(where, folder)
+    kept = summary_cache.load(where, real)
     settled = summary_cache.settled_before()
     identity = summary_cache.identity
     fresh, learned, out = {}, False, []
@@ -444,7 +444,7 @@ def summarize(folder: str | os.PathLike[str], *, cache: bool = True) -> list[tup
                 learned = True
         out.append((version, name, checksum, reversible))
     if learned or len(fresh) != len(kept):  # something new to keep, or something gone
-        summary_cache.save(where, folder, fresh)
+        summary_cache.save(where, real, fresh)
     return out
 
 

@@ -25,6 +25,8 @@ import sys
 import time
 from _thread import get_ident  # threading's own, without importing threading
 
+from .config import env_bool
+
 try:
     from _sha1 import sha1
 except ImportError:  # pragma: no cover - a Python built without it
@@ -42,10 +44,11 @@ Entries = dict
 
 
 def folder() -> str | None:
-    """The cache folder, or None when ``VFMIGRATE_NO_CACHE`` is set."""
+    """The cache folder, or None when ``VFMIGRATE_NO_CACHE`` is set (read as
+    ``VFMIGRATE_BACKUP`` is: 0, false, no, off or blank leave the cache on)."""
     env = os.environ
-    if env.get("VFMIGRATE_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no", "off"):
-        return None  # read as VFMIGRATE_BACKUP is (config._env_bool)
+    if env_bool(env, "VFMIGRATE_NO_CACHE"):
+        return None
     if env.get("VFMIGRATE_CACHE_DIR"):
         return env["VFMIGRATE_CACHE_DIR"]
     if os.name == "nt" and env.get("LOCALAPPDATA"):  # pragma: no cover - Windows
@@ -54,15 +57,16 @@ def folder() -> str | None:
 
 
 def cache_file(migrations: str) -> str | None:
-    """Where the cache of the migrations folder ``migrations`` lives (None: turned off)."""
+    """Where the cache of the migrations folder ``migrations`` (its real path, as
+    ``os.path.realpath`` gives it, here and below) lives; None when turned off."""
     where = folder()
     if where is None:
         return None
-    return os.path.join(where, sha1(os.path.realpath(migrations).encode()).hexdigest() + ".cache")
+    return os.path.join(where, sha1(migrations.encode()).hexdigest() + ".cache")
 
 
 def load(path: str, migrations: str) -> Entries:
-    """The entries kept in ``path`` for ``migrations``; {} when there are none usable."""
+    """The entries kept in ``path`` for the folder ``migrations``; {} when none are usable."""
     try:
         with open(path, "rb") as f:
             if _OWN_UID is not None and os.fstat(f.fileno()).st_uid != _OWN_UID:
@@ -71,7 +75,7 @@ def load(path: str, migrations: str) -> Entries:
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if (type(kept) is not tuple or len(kept) != 3 or kept[0] != FORMAT
-            or kept[1] != os.path.realpath(migrations) or type(kept[2]) is not dict):
+            or kept[1] != migrations or type(kept[2]) is not dict):
         return {}
     entries = kept[2]
     for value in entries.values():
@@ -87,7 +91,7 @@ def save(path: str, migrations: str, entries: Entries) -> None:
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         with open(temporary, "wb") as f:
-            f.write(marshal.dumps((FORMAT, os.path.realpath(migrations), entries)))
+            f.write(marshal.dumps((FORMAT, migrations, entries)))
         os.replace(temporary, path)
     except OSError:
         try:
