@@ -93,7 +93,7 @@ def test_a_held_lock_is_waited_out_then_reported_in_words(migrations_dir, db_pat
     done = run_process("--database", str(db_path), "--migrations", str(migrations_dir), "--busy-timeout", "0.5", "up",
                        cwd=tmp_path)
     waited = time.monotonic() - started
-    assert done.returncode == 1
+    assert done.returncode == 4
     assert done.stderr == (f"vfmigrate: error: {db_path} is locked by another process (waited 0.5 s); let the "
                            "other writer finish or stop it, or wait longer with --busy-timeout SECONDS "
                            "(VFMIGRATE_BUSY_TIMEOUT). Nothing was changed.\n")

@@ -70,7 +70,8 @@ def test_down_writes_an_online_backup_first_and_prints_its_path(applied, db_path
     assert before != file_digest(db_path)
 
 
-def test_backup_holds_the_last_committed_state_while_another_connection_writes(tmp_path):
+def test_backup_waits_for_the_write_lock_and_leaves_nothing_when_it_is_not_granted(tmp_path):
+    from vfmigrate_magic.engine.errors import DatabaseLocked
     from vfmigrate_magic.engine.sqlite import backup
 
     db = tmp_path / "app.db"
@@ -80,12 +81,16 @@ def test_backup_holds_the_last_committed_state_while_another_connection_writes(t
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     writer.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(5000)])  # not committed
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = sqlite3.connect(db, isolation_level=None, timeout=0.2)
+    with pytest.raises(DatabaseLocked):
+        backup(conn, tmp_path / "app.db.bak")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "app.db-journal"]
+    writer.execute("COMMIT")
     copy = backup(conn, tmp_path / "app.db.bak")
-    writer.execute("COMMIT")  # the writer was not blocked for good: the copy released its lock
-    assert count(copy, "t") == 1000 and count(db, "t") == 6000
+    assert count(copy, "t") == 6000
     with sqlite3.connect(copy) as check:
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    writer.execute("INSERT INTO t VALUES (1)")  # the backup released its lock
 
 
 def test_backup_of_a_wal_database_holds_what_is_still_in_the_wal_file(tmp_path):
@@ -112,15 +117,27 @@ def test_down_reports_integrity_and_foreign_key_checks(applied, run):
     assert "foreign_key_check: ok; integrity_check: ok" in out
 
 
-def test_foreign_key_violations_after_down_are_reported(applied, db_path, run, migrations_dir):
-    migrations_dir.add("005_drop_parent.sql", "DELETE FROM parents WHERE id = 2;", "SELECT 1;")
-    run("up")
+def test_violations_already_in_the_data_do_not_block_a_down_and_are_reported_after(applied, db_path, run):
     with sqlite3.connect(db_path) as conn:
-        conn.execute("DELETE FROM parents WHERE id = 1")
+        conn.execute("DELETE FROM parents WHERE id = 1")  # old data: children 10 and 11 lose their parent
     code, out, _ = run("down")
     assert code == 0
-    assert "foreign_key_check: 3 violations" in out
-    assert "children rowid 10 -> parents (constraint 0)" in out
+    assert "Version 4 -> 3" in out
+    assert "foreign_key_check: 2 violations\n    children rowid 10 -> parents\n    children rowid 11 -> parents" in out
+
+
+def test_a_down_that_adds_violations_is_rolled_back_naming_table_row_and_parent(applied, db_path, run, migrations_dir):
+    migrations_dir.add("005_more_parents.sql", "INSERT INTO parents (id, name) VALUES (3, 'p3');",
+                       "DELETE FROM parents WHERE id = 2;")  # a wrong DOWN: orphans child 20
+    assert run("up")[0] == 0
+    before = file_digest(db_path)
+    code, out, err = run("down")
+    assert code == 1
+    assert err == ("vfmigrate: error: 005_more_parents.sql (DOWN): foreign_key_check: 1 row with a missing parent "
+                   "that was not there before (children rowid 20 -> parents); the rollback of 005_more_parents.sql "
+                   "was undone, it stays applied\n")
+    assert [v for v, _ in tracked(db_path)] == [1, 2, 3, 4, 5]
+    assert count(db_path, "children") == 3
 
 
 def test_steps_to_and_all(applied, db_path, run):
@@ -138,7 +155,7 @@ def test_steps_to_and_all(applied, db_path, run):
 def test_more_steps_than_applied_is_refused(applied, db_path, run):
     before = file_digest(db_path)
     code, _, err = run("down", "--steps", "9")
-    assert code == 1
+    assert code == 2
     assert err == ("vfmigrate: error: --steps 9: only 4 migrations are applied; use --all to roll back "
                    "every one. Nothing was changed.\n")
     assert file_digest(db_path) == before
@@ -155,7 +172,7 @@ def test_irreversible_migration_is_refused_with_a_clear_message(applied, db_path
     run("up")
     before = file_digest(db_path)
     code, _, err = run("down")
-    assert code == 1
+    assert code == 3
     assert err == ("vfmigrate: error: Migration 5 (005_irreversible.sql) cannot be rolled back: its DOWN "
                    "migration SQL is empty; write a DOWN section or restore from a backup. Nothing was changed.\n")
     assert file_digest(db_path) == before
@@ -164,7 +181,7 @@ def test_irreversible_migration_is_refused_with_a_clear_message(applied, db_path
 def test_down_needs_the_file_of_the_migration(applied, db_path, run, migrations_dir):
     (migrations_dir.path / "004_rebuild_parents.sql").unlink()
     code, _, err = run("down")
-    assert code == 1 and "applied but its file is missing" in err
+    assert code == 3 and "applied but its file is missing" in err
     assert [v for v, _ in tracked(db_path)] == [1, 2, 3, 4]
 
 

@@ -44,7 +44,6 @@ def test_final_statement_without_semicolon_is_kept():
 
 @pytest.mark.parametrize("sql, line", [
     ("CREATE TABLE a (x);\nINSERT INTO a VALUES ('unclosed);", 2),
-    ("CREATE TABLE a (x;", 1),
     ("SELECT 1;\n\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;", 3),
 ])
 def test_incomplete_statement_is_refused_naming_file_and_line(sql, line):
@@ -99,9 +98,8 @@ def test_missing_or_misplaced_markers_are_refused(text, message):
 @pytest.mark.parametrize("stmt", ["COMMIT;", "ROLLBACK;", "BEGIN;", "END TRANSACTION;"])
 def test_transaction_control_inside_a_migration_is_refused(stmt):
     text = migration_text(f"CREATE TABLE a (x);\n{stmt}\nCREATE TABLE b (y);", "DROP TABLE b;\nDROP TABLE a;")
-    m = parse_text(text, Path("002_tx.sql"))
     with pytest.raises(BadMigrationFile) as err:
-        m.validate()
+        parse_text(text, Path("002_tx.sql"))
     assert "could commit or roll back part of it" in str(err.value)
     assert str(err.value).startswith("002_tx.sql, line 8:")
 
@@ -114,9 +112,8 @@ def test_a_begin_commit_pair_around_the_section_runs_as_one_migration():
 
 
 def test_vacuum_needs_the_no_transaction_directive():
-    plain = parse_text(migration_text("VACUUM;", "SELECT 1;"), Path("003_v.sql"))
     with pytest.raises(BadMigrationFile, match="VACUUM cannot run inside a transaction"):
-        plain.validate()
+        parse_text(migration_text("VACUUM;", "SELECT 1;"), Path("003_v.sql"))
     opted = parse_text("-- vfmigrate: no-transaction\n" + migration_text("VACUUM;", "SELECT 1;"), Path("003_v.sql"))
     assert not opted.transactional and [s.keyword for s in opted.up] == ["VACUUM"]
 
@@ -182,8 +179,8 @@ def test_link_to_a_file_outside_the_folder_is_refused(migrations_dir, tmp_path):
     assert str(err.value).startswith(f"001_outside.sql: links to a file outside {migrations_dir.path}")
 
 
-def test_status_summaries_agree_with_the_full_parse(migrations_dir):
-    from vfmigrate_magic.engine.files import summarize
+def test_odd_but_valid_files_are_read_with_their_reversibility(migrations_dir):
+    from vfmigrate_magic.engine.files import checksum
     migrations_dir.add("001_plain.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
     migrations_dir.add("002_no_down.sql", "CREATE TABLE b (x);", "-- nothing")
     migrations_dir.write("003_odd_markers.sql", "--   ====  up migration  ===\r\nCREATE TABLE c (x);\r\n"
@@ -202,37 +199,35 @@ def test_status_summaries_agree_with_the_full_parse(migrations_dir):
     # ASCII with LF endings but markers the quick search leaves to the regex.
     migrations_dir.write("013_odd_markers_lf.sql", "--=== up migration ===\nCREATE TABLE l (x);\n"
                          "  -- ==== DOWN MIGRATION ====\nDROP TABLE l;\n")
-    full = [(m.version, m.name, m.checksum, m.reversible) for m in discover(migrations_dir)]
-    quick = summarize(migrations_dir)
-    assert quick == full
-    assert [r for *_, r in quick] == [True, False, True, True, False, True, True, True, False, True, False, True, True]
+    found = discover(migrations_dir)
+    assert [m.reversible for m in found] == [True, False, True, True, False, True, True, True, False, True, False, True, True]
+    assert all(m.checksum == checksum(m.up_sql, m.down_sql) for m in found)
 
 
 @pytest.mark.parametrize("second", ["-- === up migration ===", "  --=== DOWN MIGRATION ===", "-- === DOWN MIGRATION ==="])
 def test_status_refuses_a_second_marker_in_any_spelling_as_up_does(migrations_dir, second):
-    # The usual markers, and a second one further down: both readers refuse the file alike,
-    # so status never lists as fine a file that up would refuse.
-    from vfmigrate_magic.engine.files import summarize
+    # The usual markers, and a second one further down: status reads files as up does.
+    from vfmigrate_magic.engine.status import migration_status
     for text in (migration_text("CREATE TABLE a (x);", "DROP TABLE a;\n" + second + "\nSELECT 1;"),
                  migration_text("CREATE TABLE a (x DEFAULT 'é');", "DROP TABLE a;\n" + second)):
         migrations_dir.write("001_twice.sql", text)
         with pytest.raises(BadMigrationFile) as by_up:
             discover(migrations_dir)
         with pytest.raises(BadMigrationFile) as by_status:
-            summarize(migrations_dir)
+            migration_status(None, migrations_dir.path)
         assert str(by_status.value) == str(by_up.value)
         assert "second " in str(by_up.value) and "MIGRATION marker" in str(by_up.value)
 
 
 @pytest.mark.parametrize("size", [65_536 - 60, 65_536 * 2 + 7])
 def test_files_longer_than_one_read_are_read_whole(migrations_dir, size):
-    from vfmigrate_magic.engine.files import checksum, summarize
+    from vfmigrate_magic.engine.files import checksum
     up = "CREATE TABLE big (x);\n" + "-- padding\n" * (size // 11)
     path = migrations_dir.add("001_big.sql", up, "DROP TABLE big;")
     (m,) = discover(migrations_dir)
     assert m.up_sql.count("-- padding") == size // 11 and m.down_sql.strip() == "DROP TABLE big;"
     assert path.stat().st_size >= size
-    assert m.checksum == checksum(m.up_sql, m.down_sql) == summarize(migrations_dir)[0][2]
+    assert m.checksum == checksum(m.up_sql, m.down_sql)
 
 
 def test_statement_checks_read_the_sql_outside_its_comments():
@@ -245,31 +240,9 @@ def test_statement_checks_read_the_sql_outside_its_comments():
     assert is_only_comments("/* unterminated") and not is_only_comments("SELECT 1 /* unterminated")
     m = parse_text(migration_text("/* FOREIGN_KEYS */ PRAGMA -- x\n foreign_keys = OFF;", "SELECT 1;"), Path("001_a.sql"))
     assert any("PRAGMA foreign_keys (line 7)" in w for w in m.warnings)
-    vacuum = parse_text(migration_text("-- tidy up\n/* now */ VACUUM;", "SELECT 1;"), Path("002_v.sql"))
     with pytest.raises(BadMigrationFile, match="VACUUM cannot run inside a transaction"):
-        vacuum.validate()
+        parse_text(migration_text("-- tidy up\n/* now */ VACUUM;", "SELECT 1;"), Path("002_v.sql"))
     assert not parse_text(migration_text("SELECT 1; -- VACUUM", "SELECT 1;"), Path("003_a.sql")).warnings
-
-
-@pytest.mark.parametrize("text", [
-    "-- === UP MIGRATION ===\nCREATE TABLE a (x);\n-- === DOWN MIGRATION ===\nDROP TABLE a;\n",
-    "-- Migration: 001\n-- Description: set up migration tables\n\n-- === UP MIGRATION ===\nSELECT 1;\n-- === DOWN MIGRATION ===",
-    "-- === UP MIGRATION ===\nSELECT 'down migration';\n-- === DOWN MIGRATION ===\n",
-    "--=== up migration ===\nSELECT 1;\n  -- ==== DOWN MIGRATION ====  \nSELECT 2;\n",
-    "-- === UP MIGRATION ===  \nSELECT 1;\n-- === DOWN MIGRATION ===\n",
-    "x-- === UP MIGRATION ===\n-- === UP MIGRATION ===\nSELECT 1;\n-- === DOWN MIGRATION ===\n",
-])
-def test_the_quick_marker_search_finds_what_the_regex_finds_or_leaves_it_to_the_regex(text):
-    from vfmigrate_magic.engine.files import _markers_by_regex, _standard_markers
-
-    quick = _standard_markers(text)
-    if quick is not None:
-        up, up_end, down, down_end = quick
-        lines = text.count("\n", 0, up), text.count("\n", 0, down)
-        assert ((lines[0], up, up_end), (lines[1], down, down_end)) == _markers_by_regex(text, "001_a.sql")
-    assert _standard_markers(text.encode()) == quick  # the bytes `status` reads: the same rule
-    if "UP MIGRATION ===\nCREATE" in text:
-        assert quick is not None  # the usual file takes the quick path
 
 
 def test_header_fields_are_read_when_asked_for(tmp_path):

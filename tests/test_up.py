@@ -104,7 +104,7 @@ def test_edited_applied_migration_is_refused_before_anything_changes(three, db_p
         (three.path / "001_users.sql").read_text().replace("email TEXT", "mail TEXT"))
     before = file_digest(db_path)
     code, _, err = run("up")
-    assert code == 1
+    assert code == 3
     assert err.startswith("vfmigrate: error: Checksum mismatch for migration 1 (001_users.sql)")
     assert file_digest(db_path) == before
 
@@ -124,7 +124,7 @@ def test_pending_migration_below_current_version_is_refused(three, db_path, run)
     three.write("002_seed.sql", seed)
     before = file_digest(db_path)
     code, _, err = run("up")
-    assert code == 1
+    assert code == 3
     assert err == ("vfmigrate: error: 002_seed.sql is pending but version 3 is already applied (out of order); "
                    "renumber it above 3, or roll back below 2 first. Nothing was changed.\n")
     assert file_digest(db_path) == before
@@ -133,7 +133,7 @@ def test_pending_migration_below_current_version_is_refused(three, db_path, run)
 def test_malformed_pending_file_is_refused_before_anything_runs(three, db_path, run):
     three.add("004_bad.sql", "CREATE TABLE x (a);\nINSERT INTO x VALUES ('oops);", "DROP TABLE x;")
     code, _, err = run("up")
-    assert code == 1
+    assert code == 5
     assert err.startswith("vfmigrate: error: 004_bad.sql, line 8: incomplete SQL statement")
     assert not db_path.exists()
 
@@ -226,8 +226,8 @@ def test_executescript_would_commit_the_open_transaction(tmp_path):
 def test_runner_never_uses_executescript():
     import inspect
 
-    from vfmigrate_magic.engine import batch, execute, rollback, runner, sqlite
-    for module in (batch, execute, sqlite, runner, rollback):
+    from vfmigrate_magic.engine import rollback, run, runner, sqlite
+    for module in (run, sqlite, runner, rollback):
         assert "executescript(" not in inspect.getsource(module)
 
 
@@ -290,59 +290,38 @@ def test_each_migration_is_logged_once_in_order_in_one_run(three, db_path, run):
     assert history.log_path(db_path).read_text().count("\n") == 4
 
 
-def test_the_line_logged_for_a_migration_that_ran_is_the_json_of_its_event(tmp_path):
+def test_each_logged_line_is_the_json_of_its_event_and_reads_back(tmp_path):
+    import dataclasses
     import json
 
     from vfmigrate_magic.engine import history
-    from vfmigrate_magic.engine.results import ExecutionMode, MigrationResult
+    from vfmigrate_magic.engine.results import HistoryEvent
 
-    log = history.EventLog(tmp_path / "x.db")
     label = str(tmp_path / 'a "quoted" dätabase.db')
-    for result in (MigrationResult(7, "add_rôles", "up", ExecutionMode.APPLY, 12.34567, 3),
-                   MigrationResult(8, "b", "down", ExecutionMode.APPLY, 0.1 + 0.2, 0)):
-        log.ok(label, result)
-    log.close()
+    written = [HistoryEvent("2026-12-05 10:00:00.123", label, 7, "add_rôles", "up", "apply", "ok", 12.346, 3),
+               HistoryEvent("2026-12-05 10:00:01.000", label, 8, "b", "down", "apply", "failed", 0.3, 0, "no\nsuch")]
+    with history.EventLog(tmp_path / "x.db") as log:
+        for event in written:
+            log.write(event)
     lines = history.log_path(tmp_path / "x.db").read_text(encoding="utf-8").splitlines()
-    events = history.read(tmp_path / "x.db")
-    assert [(e.database, e.version, e.name, e.direction, e.mode, e.status, e.duration_ms, e.rows_changed, e.error)
-            for e in events] == [(label, 7, "add_rôles", "up", "apply", "ok", 12.346, 3, ""),
-                                 (label, 8, "b", "down", "apply", "ok", 0.3, 0, "")]
-    # Byte for byte what the general writer makes of the same events.
-    assert lines == [history._encode(e.__dict__) for e in events]
-    import re
-    assert all(re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}", json.loads(line)["at"]) for line in lines)
+    assert [json.loads(line) for line in lines] == [dataclasses.asdict(e) for e in written]
+    assert history.read(tmp_path / "x.db") == written
 
 
-def test_names_and_paths_are_quoted_in_the_log_as_json_dumps_quotes_them():
-    import json
-
-    from vfmigrate_magic.engine.history import _quote
-
-    for text in ["add_users", "/tmp/some folder/app.db", "", "~!@#$%^&*()_+{}|:<>?`-=[];',./",
-                 'a "quoted" name', "back\\slash", "tab\there", "new\nline", "del\x7f", "nul\x00",
-                 "dätabase", "emoji \U0001f600", "surrogate \udce9 from a bytes path"]:
-        assert _quote(text) == json.dumps(text), text
-
-
-def test_a_long_runs_log_is_written_as_it_goes(migrations_dir, db_path, monkeypatch):
-    """The lines of migrations that ran are written while the run goes on: within
-    history.LOG_DELAY while they keep coming, and within twice that during a long callback."""
-    import time
-
+def test_each_migrations_line_is_written_when_it_commits(migrations_dir, db_path):
+    """The ledger holds a migration's line before the run goes on to the next one, so a
+    run killed later loses none of them."""
     from vfmigrate_magic.engine import history
 
-    monkeypatch.setattr(history, "LOG_DELAY", 0.1)
     for n in (1, 2, 3):
         migrations_dir.add(f"00{n}_t{n}.sql", f"CREATE TABLE t{n} (x);", f"DROP TABLE t{n};")
     seen = []
 
-    def slow(result):
-        seen.append(history.log_path(db_path).read_text().count("\n") if history.log_path(db_path).exists() else 0)
-        time.sleep(0.3)
+    def look(result):
+        seen.append(history.log_path(db_path).read_text().count("\n"))
 
-    commands.up(Target(database=db_path, migrations=migrations_dir.path), on_result=slow)
-    # Each callback sleeps 0.3 s: by the next one, the line before has been written.
-    assert seen == [0, 1, 2]
+    commands.up(Target(database=db_path, migrations=migrations_dir.path), on_result=look)
+    assert seen == [1, 2, 3]
     assert [e.version for e in history.read(db_path)] == [1, 2, 3]
 
 

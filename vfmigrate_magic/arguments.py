@@ -1,67 +1,16 @@
 """The command-line grammar, shared by the ``vfmigrate`` command and the ``%migrate`` magic.
 
 ``build_parser`` makes the whole parser; the magic passes a parser class whose ``error()``
-raises ``UsageError`` instead of exiting. ``parse_plain`` reads the plainest command lines
-without argparse: its import and the parser's build (which pull in gettext, locale and
-shutil) were a third of the start-up of ``vfmigrate status``.
+raises ``UsageError`` instead of exiting.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-TYPE_CHECKING = False  # importing typing costs 2 ms at every start
-if TYPE_CHECKING:
-    import argparse
-    from collections.abc import Sequence
+import argparse
 
 COMMANDS = ("up", "down", "status", "create", "history", "check")
-TARGET_OPTIONS = {"--database": "database", "--migrations": "migrations", "--db": "db", "--busy-timeout": "busy_timeout"}
-# The commands parse_plain reads, with the defaults of their own options (down and create: argparse).
-PLAIN_COMMANDS = {"status": {}, "history": {}, "check": {}, "up": {"to": None, "dry_run": False}}
-
-
-def parse_plain(argv: Sequence[str]) -> SimpleNamespace | None:
-    """``build_parser().parse_args(argv)`` for ``[--traceback] COMMAND`` with target options
-    (``TARGET_OPTIONS``, written in full, each with a value not starting with ``-``) before or
-    after COMMAND, one of ``PLAIN_COMMANDS``; for ``up`` also ``--dry-run`` and ``--to VERSION``.
-    None for any other command line: the caller gives that to argparse, which says what is wrong.
-    """
-    values: dict[str, object] = dict.fromkeys(TARGET_OPTIONS.values())
-    values["traceback"] = False
-    command = None
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        value = argv[i + 1] if i + 1 < len(argv) and not argv[i + 1].startswith("-") else None
-        if command is None and word in PLAIN_COMMANDS:
-            command = word
-            values.update(PLAIN_COMMANDS[word], command=word)
-        elif command is None and word == "--traceback":
-            values["traceback"] = True
-        elif word in TARGET_OPTIONS and value is not None:
-            values[TARGET_OPTIONS[word]] = value
-            i += 1
-        elif command == "up" and word == "--dry-run":
-            values["dry_run"] = True
-        elif command == "up" and word == "--to" and value is not None:
-            values["to"] = value
-            i += 1
-        else:
-            return None
-        i += 1
-    if command is None:
-        return None
-    try:  # build_parser's conversions, for the values they accept (the others: argparse's message)
-        if values["busy_timeout"] is not None:
-            values["busy_timeout"] = float(values["busy_timeout"])
-        if values.get("to") is not None:
-            values["to"] = int(values["to"])
-    except ValueError:
-        return None
-    if values.get("to") is not None and values["to"] < 0:
-        return None
-    return SimpleNamespace(**values)
+# Commands that work on the migrations folder alone, with no database named.
+FOLDER_COMMANDS = ("create", "check")
 
 
 def add_target_options(parser: argparse.ArgumentParser, default) -> None:
@@ -73,26 +22,40 @@ def add_target_options(parser: argparse.ArgumentParser, default) -> None:
                        help="folder of NNN_name.sql files (env MIGRATIONS_DIR; default: migrations)")
     group.add_argument("--db", metavar="NAME", default=default,
                        help="a database named under [tool.vfmigrate.databases] in pyproject.toml")
-    group.add_argument("--busy-timeout", metavar="SECONDS", type=float, default=default,
+    group.add_argument("--busy-timeout", metavar="SECONDS", type=_seconds, default=default,
                        help="how long to wait for another writer's lock (env VFMIGRATE_BUSY_TIMEOUT; default 30)")
 
 
-def _version(text: str) -> int:
-    import argparse
+MAX_VERSION = 2**63 - 1  # SQLite's largest INTEGER
 
+
+def _version(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a version number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a version is 0 or more, not {value}")
+    if not 0 <= value <= MAX_VERSION:
+        raise argparse.ArgumentTypeError(f"a version is a whole number from 0 to {MAX_VERSION}, not {value}")
     return value
 
 
-def _positive(text: str) -> int:
-    value = _version(text)
+def _steps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of steps: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+        raise argparse.ArgumentTypeError(f"a number of steps is 1 or more, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 86400:  # also refuses inf and nan
+        raise argparse.ArgumentTypeError(f"a number of seconds from 0 to 86400 (one day), not {text}")
     return value
 
 
@@ -104,8 +67,6 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     adds commands a front end has on top of the CLI's, such as the notebook's ``panel``; they
     take the database options only.
     """
-    import argparse
-
     parser_class = parser_class or argparse.ArgumentParser
     parser = parser_class(
         prog=prog,
@@ -129,7 +90,7 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
 
     down = command("down", "roll back the last applied migration (more with --steps, --to or --all)")
     which = down.add_mutually_exclusive_group()
-    which.add_argument("--steps", metavar="N", type=_positive, help="roll back the last N migrations")
+    which.add_argument("--steps", metavar="N", type=_steps, help="roll back the last N migrations")
     which.add_argument("--to", metavar="VERSION", type=_version, help="roll back every migration above VERSION")
     which.add_argument("--all", action="store_true", help="roll back every applied migration")
     down.add_argument("--dry-run", action="store_true", help="run the DOWN inside a transaction and roll back")

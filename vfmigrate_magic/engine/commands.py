@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from .config import Target
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
-# Each command imports the part of the engine it needs when it runs: `vfmigrate status` then
-# loads neither the runner nor the rollback manager (start-up time is most of a status call).
-TYPE_CHECKING = False
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from .results import CreatedMigration, ExecutionMode, HistoryEvent, RunReport, StatusReport
+
 if TYPE_CHECKING:
-    from .batch import ProgressHandler, ResultCallback, StartCallback
-    from .results import CreatedMigration, HistoryEvent, RunReport, StatusReport
+    from .run import ProgressHandler, ResultCallback, StartCallback
 
 
 @contextlib.contextmanager
@@ -40,7 +41,6 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
     """Apply (or dry-run) the pending migrations of ``target``; creates the database file
     when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
     """
-    from .results import ExecutionMode
     from .runner import MigrationRunner
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
@@ -48,6 +48,7 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
                              progress_handler=progress_handler, progress_every=progress_every)
     # Read and check the files before the database is opened, so bad input creates nothing.
     migrations = runner.migrations()
+    database = str(target.database)
     if not target.database.exists():
         for m in migrations:
             m.validate()
@@ -55,11 +56,12 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
             conn = sqlite3.connect(":memory:", isolation_level=None)
             with _opened(conn):
                 # Rehearsed on an empty in-memory database; logged as the file it stands for.
-                report = runner.migrate_up(conn, to=to, migrations=migrations, log_as=str(target.database))
-            return _warn_if_empty(report, target, migrations, database=str(target.database))
+                report = runner.migrate_up(conn, to=to, migrations=migrations, database=database)
+            return _warn_if_empty(report, target, migrations)
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
-    with _opened(conn, str(target.database), busy_timeout):
-        return _warn_if_empty(runner.migrate_up(conn, to=to, migrations=migrations), target, migrations)
+    with _opened(conn, database, busy_timeout):
+        return _warn_if_empty(runner.migrate_up(conn, to=to, migrations=migrations, database=database),
+                              target, migrations)
 
 
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
@@ -67,7 +69,6 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
          on_start: StartCallback | None = None, on_result: ResultCallback | None = None,
          progress_handler: ProgressHandler | None = None, progress_every: int = 1000) -> RunReport:
     """Roll back the newest applied migration(s) of ``target`` (see RollbackManager)."""
-    from .results import ExecutionMode
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
@@ -75,7 +76,7 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
                               progress_handler=progress_handler, progress_every=progress_every)
     conn = connect(target.database, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
-        return manager.rollback(conn, steps=steps, to=to, all=all)
+        return manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database))
 
 
 def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> StatusReport:
@@ -92,7 +93,7 @@ def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Sta
 
 
 def create(target: Target, name: str, *, up: str = "", down: str = "") -> CreatedMigration:
-    """Write the next migration file into ``target``'s migrations folder."""
+    """Write the next migration file into ``target``'s migrations folder (no database needed)."""
     from .create import create_migration
 
     return create_migration(target.migrations, name, up=up, down=down)
@@ -106,7 +107,8 @@ def history(target: Target) -> list[HistoryEvent]:
 
 
 def check(target: Target) -> int:
-    """Parse every migration file of ``target`` (raises BadMigrationFile); returns the count."""
+    """Parse every migration file of ``target`` and have SQLite's parser read every statement,
+    touching no database (raises BadMigrationFile); returns the count."""
     from .files import discover
 
     migrations = discover(target.migrations)
@@ -115,13 +117,8 @@ def check(target: Target) -> int:
     return len(migrations)
 
 
-def _warn_if_empty(report: RunReport, target: Target, migrations: list, *, database: str | None = None) -> RunReport:
-    """Relabel an in-memory run with the database it stands for; and a folder with no
-    migration files is most often a wrong path: say so."""
-    from .records import replace
-
-    if database is not None:
-        report = replace(report, database=database)
+def _warn_if_empty(report: RunReport, target: Target, migrations: list) -> RunReport:
+    """A folder with no migration files is most often a wrong path: say so."""
     if migrations or report.version_before:
         return report
     return replace(report, warnings=(*report.warnings, f"no migration files in {target.migrations}; "

@@ -19,33 +19,38 @@ migrations = "migrations/settings"   # default: migrations/<name>
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .records import record
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_MIGRATIONS = "migrations"
 TOP_KEYS = {"databases", "busy_timeout", "backup"}
 DB_KEYS = {"path", "migrations"}
+MAX_BUSY_TIMEOUT = 86400.0  # one day
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Target:
-    """One database and its migrations folder."""
+    """One database and its migrations folder. ``database`` is None only for commands that
+    need no database (``create``, ``check``) when none was named."""
 
-    database: Path
+    database: Path | None
     migrations: Path
     name: str | None = None
 
     @property
     def label(self) -> str:
-        return self.name or str(self.database)
+        from .results import display_path
+
+        return self.name or display_path(str(self.database if self.database is not None else self.migrations))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Resolved settings. ``targets`` holds one database, or every configured one."""
 
@@ -87,7 +92,8 @@ def load_table(path: Path) -> dict:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read [tool.vfmigrate] ({exc}); fix the file") from exc
-    table = data.get("tool", {}).get("vfmigrate", {})
+    tool = data.get("tool", {})
+    table = tool.get("vfmigrate", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.vfmigrate] must be a table")
     for key in table:
@@ -106,11 +112,13 @@ def resolve(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     config_file: str | os.PathLike[str] | None = None,
+    need_database: bool = True,
 ) -> Settings:
     """Resolve settings from arguments, environment, ``pyproject.toml`` and defaults.
 
-    Reads files only. Raises ConfigError for an unknown database name, a bad config file or
-    a combination that names no database.
+    Reads files only. Raises ConfigError for an unknown database name, a bad config file, a
+    value of the wrong type, or (with ``need_database``) a combination that names no
+    database; without it, the migrations folder alone is a target (``create``, ``check``).
     """
     env = os.environ if env is None else env
     here = Path(cwd) if cwd is not None else Path.cwd()
@@ -120,13 +128,10 @@ def resolve(
     configured = _configured(table, base, file)
     names = tuple(configured)
 
-    timeout = _first(busy_timeout, env.get("VFMIGRATE_BUSY_TIMEOUT"), table.get("busy_timeout"), DEFAULT_BUSY_TIMEOUT)
-    try:
-        timeout = float(timeout)
-        if timeout < 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ConfigError(f"busy timeout must be a number of seconds (0 or more), not {timeout!r}") from None
+    timeout = _busy_timeout(busy_timeout, env, table, file)
+    if "backup" in table and not isinstance(table["backup"], bool):
+        raise ConfigError(f"{file}: tool.vfmigrate.backup must be true or false (no quotes), "
+                          f"not {table['backup']!r}")
     do_backup = _first(backup, env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
 
     arg_db = Path(database) if database is not None else None
@@ -162,12 +167,37 @@ def resolve(
                 f"also pick one with --db NAME ({', '.join(names)}) or give --database PATH"
             )
         targets = tuple(configured.values())
+    elif not need_database:
+        targets = (Target(None, here / (arg_mig or Path(env_mig or DEFAULT_MIGRATIONS))),)
     else:
         raise ConfigError(
             "no database given: pass --database PATH (or set DATABASE_PATH), or name databases "
             "under [tool.vfmigrate.databases] in pyproject.toml"
         )
     return Settings(targets, timeout, bool(do_backup), file, names)
+
+
+def _busy_timeout(argument: float | None, env: Mapping[str, str], table: dict, file: Path | None) -> float:
+    """The busy timeout from the first place that gives one, checked: a finite number of
+    seconds from 0 to a day (SQLite would read infinity, NaN or a huge value as no wait)."""
+    if argument is not None:
+        value, where = argument, "--busy-timeout"
+    elif env.get("VFMIGRATE_BUSY_TIMEOUT", "").strip():
+        value, where = env["VFMIGRATE_BUSY_TIMEOUT"].strip(), "VFMIGRATE_BUSY_TIMEOUT"
+    elif "busy_timeout" in table:
+        value, where = table["busy_timeout"], f"{file}: tool.vfmigrate.busy_timeout"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number of seconds (no quotes), not {value!r}")
+    else:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not 0 <= seconds <= MAX_BUSY_TIMEOUT:
+        raise ConfigError(f"{where} must be a number of seconds from 0 to {MAX_BUSY_TIMEOUT:g} (one day), "
+                          f"not {value!r}")
+    return seconds
 
 
 def _configured(table: dict, base: Path, file: Path | None) -> dict[str, Target]:
@@ -178,6 +208,10 @@ def _configured(table: dict, base: Path, file: Path | None) -> dict[str, Target]
     for name, entry in databases.items():
         if not isinstance(entry, dict) or "path" not in entry:
             raise ConfigError(f"{file}: tool.vfmigrate.databases.{name} needs a path = \"...\"")
+        for key in ("path", "migrations"):
+            if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+                raise ConfigError(f"{file}: tool.vfmigrate.databases.{name}.{key} must be a path in quotes, "
+                                  f"not {entry[key]!r}")
         for key in entry:
             if key not in DB_KEYS:
                 raise ConfigError(
@@ -196,12 +230,16 @@ def _first(*values):
 
 
 def env_bool(env: Mapping[str, str], key: str) -> bool | None:
-    """An on/off environment variable: None when unset or blank, False for 0/false/no/off
-    (in any case), True for anything else."""
+    """An on/off environment variable: None when unset or blank, False for 0/false/no/off,
+    True for 1/true/yes/on (in any case); raises ConfigError for anything else."""
     value = (env.get(key) or "").strip().lower()
     if not value:
         return None
-    return value not in {"0", "false", "no", "off"}
+    if value in {"0", "false", "no", "off"}:
+        return False
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    raise ConfigError(f"{key} must be 1/true/yes/on or 0/false/no/off, not {env[key]!r}")
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
-from .errors import BadMigrationFile, MigrationError
+from .errors import BadMigrationFile, DatabaseError, RefusedByState, UsageError
 from .files import FILE_PATTERN, Migration, discover, parse_text
 from .results import CreatedMigration
 
@@ -28,11 +29,11 @@ TEMPLATE = """-- Migration: {label}
 
 
 def normalize_name(name: str) -> str:
-    """``"Add user roles"`` -> ``add_user_roles``; raises MigrationError for anything that is
+    """``"Add user roles"`` -> ``add_user_roles``; raises UsageError for anything that is
     not a plain name (path separators, dots, quotes, an empty name, a leading digit)."""
     cleaned = re.sub(r"[\s\-]+", "_", name.strip()).lower()
     if not NAME_PATTERN.match(cleaned):
-        raise MigrationError(
+        raise UsageError(
             f"bad migration name {name!r}: use letters, digits and underscores, starting with a "
             "letter (e.g. add_user_roles); no paths, dots or quotes"
         )
@@ -65,31 +66,51 @@ def next_version(migrations_dir: str | os.PathLike[str]) -> int:
 def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: str = "", down: str = "",
                      description: str | None = None, author: str | None = None) -> CreatedMigration:
     """Write ``NNN_name.sql`` (next version, zero-padded to 3 digits) into the folder,
-    creating the folder if needed. Never overwrites a file. Raises MigrationError for a bad
+    creating the folder if needed. Never overwrites a file. Raises UsageError for a bad
     name and BadMigrationFile when the folder holds malformed files.
     """
     clean = normalize_name(name)
     root = Path(migrations_dir)
     if root.exists():
         discover(root)  # refuse to add to a folder that is already broken (duplicate versions, ...)
-    version = next_version(root)
-    label = f"{version:03d}_{clean}"
-    path = root / f"{label}.sql"
-    text = render(
-        label, up, down,
-        description=description if description is not None else clean.replace("_", " ").capitalize(),
-        author=author if author is not None else default_author(),
-        on=date.today().isoformat(),
-    )
+    description = description if description is not None else clean.replace("_", " ").capitalize()
+    author = author if author is not None else default_author()
     try:
         root.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    except FileExistsError as exc:
-        raise BadMigrationFile(path.name, "already exists", hint="nothing was overwritten; try again") from exc
+        with _folder_lock(root):
+            # Under the folder's lock, and with an exclusive create: two creators at the same
+            # moment never write the same version; a number taken meanwhile is skipped.
+            version = next_version(root)
+            while True:
+                label = f"{version:03d}_{clean}"
+                path = root / f"{label}.sql"
+                text = render(label, up, down, description=description, author=author, on=date.today().isoformat())
+                try:
+                    with open(path, "x", encoding="utf-8", newline="\n") as handle:
+                        handle.write(text)
+                except FileExistsError:
+                    version = next_version(root)
+                    continue
+                return CreatedMigration(version, clean, str(path))
     except OSError as exc:
-        raise MigrationError(f"{path}: cannot write ({exc.strerror or exc}); check the folder's permissions") from exc
-    return CreatedMigration(version, clean, str(path))
+        raise DatabaseError(f"{root}: cannot write a migration file ({exc.strerror or exc}); "
+                             "check the folder's permissions") from exc
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the folder itself (``flock`` on POSIX; nothing elsewhere)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the exclusive create alone
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 # --- Writing a migration again and again from a notebook cell (``%%migration NAME``) --------
@@ -117,7 +138,7 @@ def write_named(migrations_dir: str | os.PathLike[str], name: str, *, up: str = 
       description and author.
     - ``"unchanged"``: its SQL is already this SQL; nothing is written.
 
-    Raises MigrationError, writing nothing, when that file is applied and the SQL differs
+    Raises RefusedByState, writing nothing, when that file is applied and the SQL differs
     from what was applied; BadMigrationFile when the SQL is not complete statements or the
     folder is malformed. The text is parsed and checked before anything is written.
     """
@@ -138,7 +159,7 @@ def write_named(migrations_dir: str | os.PathLike[str], name: str, *, up: str = 
     recorded = (applied or {}).get(existing.version)
     if recorded is not None:
         if fresh.checksum != recorded:
-            raise MigrationError(
+            raise RefusedByState(
                 f"{existing.filename} is already applied and this SQL differs from what was applied; "
                 "put the change in a new migration (a new name), or roll this one back first "
                 "(down) and run again. Nothing was written."
@@ -155,7 +176,7 @@ def write_named(migrations_dir: str | os.PathLike[str], name: str, *, up: str = 
             handle.write(text)
         os.replace(temp, existing.path)
     except OSError as exc:
-        raise MigrationError(f"{existing.path}: cannot write ({exc.strerror or exc}); check the file's permissions") from exc
+        raise DatabaseError(f"{existing.path}: cannot write ({exc.strerror or exc}); check the file's permissions") from exc
     return result, "updated"
 
 

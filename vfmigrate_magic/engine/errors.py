@@ -2,7 +2,12 @@
 
 Every error is a :class:`MigrationError`. Each carries the fields it is about (file, statement,
 line, ...) and builds its one-line message from them, so both front ends show the same text:
-the CLI prints ``vfmigrate: error: <message>``, the notebook raises a ``UsageError`` with it.
+the CLI prints ``vfmigrate: error: <message>`` and exits with the error's ``exit_code``, the
+notebook raises a ``UsageError`` with it.
+
+Exit codes (the README's table): 0 done · 1 a migration failed and was rolled back · 2 bad
+usage · 3 refused because of the database's state · 4 still locked after the busy timeout ·
+5 a bad migration file · 6 an unusable database · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,9 +16,24 @@ from __future__ import annotations
 class MigrationError(Exception):
     """Base of every error the engine raises on purpose."""
 
+    exit_code = 1
 
-class ConfigError(MigrationError):
+
+class UsageError(MigrationError):
+    """Arguments that cannot work together or name nothing (``--steps 5`` with 2 applied)."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
     """The settings (arguments, environment, ``[tool.vfmigrate]``) cannot be resolved."""
+
+
+class RefusedByState(MigrationError):
+    """The database's state forbids the run (checksum mismatch, out of order, missing file,
+    irreversible DOWN, a tracking table edited by hand). Raised before any change."""
+
+    exit_code = 3
 
 
 class BadMigrationFile(MigrationError):
@@ -21,6 +41,8 @@ class BadMigrationFile(MigrationError):
 
     Raised before anything runs, so no database is changed.
     """
+
+    exit_code = 5
 
     def __init__(self, file: str, reason: str, *, line: int | None = None, hint: str = "") -> None:
         self.file = file
@@ -35,7 +57,7 @@ class DuplicateVersion(BadMigrationFile):
     """Two files in one migrations folder carry the same version number."""
 
 
-class ChecksumMismatch(MigrationError):
+class ChecksumMismatch(RefusedByState):
     """An applied migration's file no longer matches what was applied."""
 
     def __init__(self, version: int, file: str, recorded: str, current: str) -> None:
@@ -47,7 +69,7 @@ class ChecksumMismatch(MigrationError):
         )
 
 
-class OutOfOrder(MigrationError):
+class OutOfOrder(RefusedByState):
     """A pending migration sorts below the newest applied one."""
 
     def __init__(self, file: str, version: int, current: int) -> None:
@@ -58,7 +80,7 @@ class OutOfOrder(MigrationError):
         )
 
 
-class IrreversibleMigration(MigrationError):
+class IrreversibleMigration(RefusedByState):
     """``down`` was asked to undo a migration whose DOWN section is empty."""
 
     def __init__(self, version: int, file: str) -> None:
@@ -69,7 +91,7 @@ class IrreversibleMigration(MigrationError):
         )
 
 
-class MissingMigrationFile(MigrationError):
+class MissingMigrationFile(RefusedByState):
     """``down`` needs the file of an applied migration that is gone."""
 
     def __init__(self, version: int, name: str, folder: str) -> None:
@@ -96,24 +118,59 @@ class MigrationFailed(MigrationError):
     ) -> None:
         self.file, self.statement, self.line, self.reason = file, statement, line, reason
         self.direction, self.sql, self.applied = direction, sql, applied
-        section = "" if direction == "up" else " (DOWN)"
-        outcome = (f"nothing from {file} was applied" if direction == "up"
-                   else f"the rollback of {file} was undone, it stays applied")
-        done = f"; earlier migrations in this run stay: {', '.join(map(str, applied))}" if applied else ""
-        super().__init__(f"{file}{section}, statement {statement} (line {line}): {reason}; {outcome}{done}")
+        super().__init__(f"{_section(file, direction)}, statement {statement} (line {line}): {reason}; "
+                         f"{_outcome(file, direction, applied)}")
+
+
+def _section(file: str, direction: str) -> str:
+    return file if direction == "up" else f"{file} (DOWN)"
+
+
+def _outcome(file: str, direction: str, applied: tuple[int, ...]) -> str:
+    """What stands after a failed migration: it is undone, earlier ones of the run stay."""
+    outcome = (f"nothing from {file} was applied" if direction == "up"
+               else f"the rollback of {file} was undone, it stays applied")
+    return outcome + (f"; earlier migrations in this run stay: {', '.join(map(str, applied))}" if applied else "")
 
 
 class MigrationInterrupted(MigrationFailed):
     """A statement was interrupted (Ctrl-C, a stop button, a cancelled progress handler);
     that migration was rolled back."""
 
+    exit_code = 130
+
+
+class ForeignKeyViolations(MigrationFailed):
+    """A migration left rows pointing at a missing parent that were not there before it
+    (``PRAGMA foreign_key_check`` inside its transaction); it was rolled back."""
+
+    def __init__(self, file: str, violations: tuple[str, ...], *, direction: str = "up",
+                 applied: tuple[int, ...] = ()) -> None:
+        self.file, self.statement, self.line, self.sql = file, 0, 0, ""
+        self.direction, self.applied, self.violations = direction, applied, violations
+        count = f"1 row with a missing parent that was" if len(violations) == 1 else \
+            f"{len(violations)} rows with a missing parent that were"
+        shown = "; ".join(violations[:3]) + (f"; and {len(violations) - 3} more" if len(violations) > 3 else "")
+        self.reason = f"foreign_key_check: {count} not there before ({shown})"
+        MigrationError.__init__(self, f"{_section(file, direction)}: {self.reason}; {_outcome(file, direction, applied)}")
+
+
+class TrackingTableError(RefusedByState):
+    """``schema_migrations`` is not as vfmigrate writes it (another tool's table, or rows
+    edited by hand)."""
+
 
 class DatabaseError(MigrationError):
-    """The database file cannot be opened, read or written."""
+    """The database file (or a file beside it: the event log, a backup) cannot be opened,
+    read or written."""
+
+    exit_code = 6
 
 
 class DatabaseLocked(DatabaseError):
     """Another connection held the write lock for longer than the busy timeout."""
+
+    exit_code = 4
 
     def __init__(self, path: str, timeout: float) -> None:
         self.path, self.timeout = path, timeout

@@ -1,135 +1,127 @@
-"""The event log: every up, down, dry run and failure, with timings.
+"""The event log: a ledger of every up, down, dry run, refusal and failure, with timings.
 
 It lives beside the database in ``<database>.history.jsonl`` (one JSON object a line,
 appended), not in the database: a dry run must leave the database file byte-for-byte
 unchanged, yet is logged, and the user's schema holds nothing but their tables and
-``schema_migrations``. A line cut short by a crash is skipped when reading.
+``schema_migrations``. The database's real path names the log, so a symlink to the database
+shares its log. Each event is one ``write`` on an ``O_APPEND`` descriptor, made when it
+happens (a migration's right after its COMMIT), so concurrent runners' lines do not
+interleave and a killed run loses at most the line of the moment it was killed. A line cut
+short by a crash is skipped when reading, and never swallows the event written after it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-import time
 from pathlib import Path
 
-from .coalesce import Coalescer
-from .results import HistoryEvent, MigrationResult
-from .sqlite import precise
+from .errors import DatabaseError
+from .results import HistoryEvent
+
+_FIELDS = {f.name: f for f in dataclasses.fields(HistoryEvent)}
+_TYPES = {"at": str, "database": str, "version": int, "name": str, "direction": str, "mode": str,
+          "status": str, "duration_ms": (int, float), "rows_changed": int, "error": str}
 
 
 def log_path(database: str | os.PathLike[str]) -> Path:
-    db = Path(database)
+    db = Path(os.path.realpath(database))
     return db.with_name(db.name + ".history.jsonl")
 
 
-def _quote(text: str) -> str:
-    """``text`` as a JSON string, as ``json.dumps`` writes it (ASCII only). A name or path of
-    plain printable ASCII without quotes or backslashes, nearly every one, is written as it
-    is; any other goes through json's own C function. Importing that (a shared library,
-    _json) is a few tenths of a millisecond of every ``up``, and json itself a millisecond."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'
-    try:
-        from _json import encode_basestring_ascii
-    except ImportError:  # pragma: no cover - a Python built without _json
-        from json.encoder import encode_basestring_ascii
-    return encode_basestring_ascii(text)
-
-
-_encoder = None
-
-
-def _encode(obj: dict) -> str:
-    """``json.dumps(obj)`` without spaces, with one encoder for every line (json.dumps with
-    separators builds a new one at each call); json is imported when first needed."""
-    global _encoder
-    if _encoder is None:
-        import json
-
-        _encoder = json.JSONEncoder(separators=(",", ":")).encode
-    return _encoder(obj)
-
-
-# The line of a migration that ran: what _encode makes of its HistoryEvent, filled in directly.
-# Strings from outside pass through _quote; direction and mode are the engine's own words.
-_OK_LINE = ('{"at":"%s","database":%s,"version":%d,"name":%s,"direction":"%s","mode":"%s",'
-            '"status":"ok","duration_ms":%r,"rows_changed":%d,"error":""}\n')
-
-
-LOG_DELAY = 1.0  # seconds the line of a migration that ran may wait to be written
-
-
 class EventLog:
-    """The log of one database, open for appending while a run lasts: opened on the first
-    write and kept open until ``close()``, not reopened for every migration.
-    Each write is one ``os.write`` on an ``O_APPEND`` descriptor, so the lines of concurrent
-    runners do not interleave. Does nothing for an in-memory database (``database`` None).
+    """The log of one database, open for appending while a run lasts. Does nothing for an
+    in-memory database (``database`` None).
 
-    The lines of migrations that ran (``ok``) are written in batches (:mod:`.coalesce`):
-    within a second while migrations keep finishing (two during a long one), before any
-    other event, and at ``close()``. On ext4 (data=ordered) each append to this file makes
-    the database's next fsync also write the log's new blocks: with a write every 0.1 s, an
-    ``up`` of 500 small migrations took 25 ms (4 %) longer than with no log, with one a second
-    3 ms. A process killed outright may lose the lines of its last two seconds; what is
-    applied is decided by the tracking table, written in each migration's own transaction.
+    ``open()`` raises DatabaseError when the log cannot be opened (a folder in its place, no
+    permission): a run that could not be recorded does not start. A write that fails later
+    (a full disk) does not undo a migration that has committed.
     """
 
     def __init__(self, database: str | os.PathLike[str] | None) -> None:
         self.path = log_path(database) if database else None
         self._fd: int | None = None
-        # (time_ns, database label, result) of migrations that ran, until written
-        self._ok = Coalescer(self._write_ok, delay=LOG_DELAY, patience=LOG_DELAY)
+        self._cut = False  # the file ends in a line cut short: start on a new line
 
-    def write(self, events: list[HistoryEvent]) -> None:
-        """Write ``events`` now (after any ``ok`` lines still waiting)."""
-        self._ok.flush()
-        if self.path is None or not events:
-            return
-        self._append("".join(_encode(e.__dict__) + "\n" for e in events).encode("utf-8"))
-
-    def ok(self, database: str, result: MigrationResult) -> None:
-        """Log ``result``, a migration that ran, as an "ok" event of ``database`` (its label)."""
-        if self.path is not None:
-            self._ok.add((time.time_ns(), database, result))
-
-    def _write_ok(self, batch: list[tuple[int, str, MigrationResult]]) -> None:
-        """The lines ``write`` would make of these events, made directly."""
-        quoted: dict[str, str] = {}
-        lines = []
-        for at, database, r in batch:
-            label = quoted.get(database) or quoted.setdefault(database, _quote(database))
-            lines.append(_OK_LINE % (precise(at), label, r.version, _quote(r.name), r.direction,
-                                     r.mode.value, round(r.duration_ms, 3), r.rows_changed))
-        self._append("".join(lines).encode("utf-8"))
-
-    def _append(self, data: bytes) -> None:
+    def open(self) -> EventLog:
+        if self.path is None or self._fd is not None:
+            return self
         try:
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            os.write(self._fd, data)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DatabaseError(
+                f"{self.path}: cannot open the event log ({exc.strerror or exc}); move that path "
+                "aside or fix the folder's permissions. Nothing was changed."
+            ) from exc
+        size = os.fstat(fd).st_size
+        self._cut = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+        self._fd = fd
+        return self
+
+    def write(self, event: HistoryEvent) -> None:
+        """Append ``event`` as one line (opening the log first if needed)."""
+        if self.path is None:
+            return
+        self.open()
+        line = json.dumps(dataclasses.asdict(event), separators=(",", ":")) + "\n"
+        if self._cut:
+            line = "\n" + line
+        try:
+            os.write(self._fd, line.encode("utf-8"))
+            self._cut = False
         except OSError:
-            pass  # the log is a report, never a reason to fail a migration that succeeded
+            pass  # what ran stands; the log cannot say so (a full disk, say)
 
     def close(self) -> None:
-        self._ok.close()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
 
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def read(database: str | os.PathLike[str]) -> list[HistoryEvent]:
-    """All events logged for ``database``, oldest first. Read-only."""
-    import json
-
+    """All events logged for ``database``, oldest first. Read-only. Lines that are not
+    events (cut short by a crash, or written by something else) are skipped. Raises
+    DatabaseError when the log exists but cannot be read."""
     path = log_path(database)
-    if not path.exists():
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise DatabaseError(f"{path}: cannot read the event log ({exc.strerror or exc}); "
+                            "move that path aside or fix its permissions") from exc
     events = []
-    fields = set(HistoryEvent._fields)
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            data = json.loads(line)
-            events.append(HistoryEvent(**{k: v for k, v in data.items() if k in fields}))
-        except (ValueError, TypeError):
-            continue
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        event = _event(line)
+        if event is None and '{"at"' in line[1:]:
+            event = _event(line[line.rindex('{"at"'):])  # an event written after a cut line
+        if event is not None:
+            events.append(event)
     return events
+
+
+def _event(line: str) -> HistoryEvent | None:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    values = {}
+    for name, field in _FIELDS.items():
+        if name not in data:
+            if field.default is dataclasses.MISSING:
+                return None
+            continue
+        value = data[name]
+        if not isinstance(value, _TYPES[name]) or isinstance(value, bool):
+            return None
+        values[name] = value
+    return HistoryEvent(**values)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import enum
 import os
-
-from .records import deferrable, record
+from dataclasses import dataclass
 
 
 def display_path(path: str) -> str:
@@ -44,7 +43,7 @@ class MigrationState(str, enum.Enum):
     OUT_OF_ORDER = "out-of-order"  # pending, yet below the newest applied version
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class StatementResult:
     """One executed statement: its place in the file and the rows it changed."""
 
@@ -54,7 +53,7 @@ class StatementResult:
     rows_changed: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MigrationResult:
     """One migration run in one direction (or skipped because another runner applied it)."""
 
@@ -64,7 +63,7 @@ class MigrationResult:
     mode: ExecutionMode
     duration_ms: float
     rows_changed: int = 0
-    statements: tuple[StatementResult, ...] = deferrable(())  # worked out when first read
+    statements: tuple[StatementResult, ...] = ()
     created: tuple[str, ...] = ()  # "table users", "index idx_users_email", ...
     dropped: tuple[str, ...] = ()
     altered: tuple[str, ...] = ()  # objects whose definition changed (ALTER TABLE, rebuilds)
@@ -95,7 +94,7 @@ class MigrationResult:
 _VERBS = {"up": "Applied", "down": "Rolled back"}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RunReport:
     """What one ``up`` or ``down`` did to one database."""
 
@@ -121,8 +120,9 @@ class RunReport:
         """The lines after the per-migration ones: version change, backup, checks."""
         lines = []
         if not self.ran:
+            # version_after: another runner may have done the work while this one waited.
             lines.append(("Nothing to roll back" if self.direction == "down" else "Already up to date")
-                         + f" (version {self.version_before})")
+                         + f" (version {self.version_after})")
         elif self.mode is ExecutionMode.DRY_RUN:
             lines.append(f"Dry run: the database was not changed (still at version {self.version_before})")
         else:
@@ -139,7 +139,7 @@ class RunReport:
         return "\n".join(lines)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class StatusEntry:
     """One migration's row in ``status``."""
 
@@ -157,7 +157,7 @@ class StatusEntry:
         return f"{self.version:03d}_{self.name}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class StatusReport:
     """Every migration known from the folder or the tracking table, in version order."""
 
@@ -184,8 +184,6 @@ class StatusReport:
         if not self.folder_exists:
             lines[0] += "  -- the migrations folder does not exist yet"
         lines.append(f"Current version: {self.current_version}")
-        # Built a column at a time and formatted with one %-template: ten thousand rows are
-        # common, and this is most of what `vfmigrate status` does after reading the files.
         entries = self.entries
         states = [e.state for e in entries]
         marks = {MigrationState.APPLIED: "✓", MigrationState.PENDING: "·", MigrationState.MODIFIED: "!",
@@ -208,7 +206,7 @@ class StatusReport:
         return "\n".join(lines)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CreatedMigration:
     """A migration file written by ``create``."""
 
@@ -220,7 +218,7 @@ class CreatedMigration:
         return f"Created {self.path}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class HistoryEvent:
     """One entry of the event log: an up, down, dry run or failure."""
 
@@ -230,7 +228,7 @@ class HistoryEvent:
     name: str
     direction: str
     mode: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" or "refused"
     duration_ms: float
     rows_changed: int = 0
     error: str = ""

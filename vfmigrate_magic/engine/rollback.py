@@ -2,65 +2,50 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
-from .batch import Hooks, ProgressHandler, ResultCallback, StartCallback, engine_connection, run_batch
-from .errors import ChecksumMismatch, IrreversibleMigration, MigrationError, MissingMigrationFile
+from .errors import BadMigrationFile, ChecksumMismatch, IrreversibleMigration, MissingMigrationFile, RefusedByState, UsageError
 from .files import Migration, discover
+from .history import EventLog
 from .results import ExecutionMode, RunReport
+from .run import Migrator, engine_connection, label_of, refused, run_plan
 from .sqlite import backup, backup_path, database_path, foreign_key_check, integrity_check
 from .tracker import VersionTracker
 
 
-class RollbackManager:
+class RollbackManager(Migrator):
     """Rolls back the newest applied migrations of one folder on a database connection."""
-
-    def __init__(
-        self,
-        migrations_dir: str | os.PathLike[str],
-        mode: ExecutionMode = ExecutionMode.APPLY,
-        *,
-        backup: bool = True,
-        on_start: StartCallback | None = None,
-        on_result: ResultCallback | None = None,
-        progress_handler: ProgressHandler | None = None,
-        progress_every: int = 1000,
-    ) -> None:
-        self.migrations_dir = Path(migrations_dir)
-        self.mode = ExecutionMode(mode)
-        self.backup = backup
-        self.hooks = Hooks(on_start, on_result, progress_handler, progress_every)
 
     def plan(self, conn: sqlite3.Connection, *, steps: int | None = None, to: int | None = None,
              all: bool = False) -> list[Migration]:
         """The migrations ``rollback`` would undo, newest first, after every check. Read-only.
 
-        Default: the last applied one. Raises MissingMigrationFile, ChecksumMismatch,
-        IrreversibleMigration or BadMigrationFile before anything runs.
+        Default: the last applied one. Raises UsageError for steps or a version that name
+        nothing; MissingMigrationFile, ChecksumMismatch, IrreversibleMigration or
+        BadMigrationFile before anything runs.
         """
-        applied = sorted(VersionTracker(conn).applied().values(), key=lambda r: r.version, reverse=True)
         if (steps is not None) + (to is not None) + bool(all) > 1:
-            raise MigrationError("give only one of --steps, --to and --all")
+            raise UsageError("give only one of --steps, --to and --all")
+        if steps is not None and (type(steps) is not int or steps < 1):
+            raise UsageError(f"--steps must be a whole number of 1 or more, not {steps!r}")
+        if to is not None and (type(to) is not int or to < 0):
+            raise UsageError(f"--to must be a version (0 or more), not {to!r}")
+        applied = sorted(VersionTracker(conn).applied().values(), key=lambda r: r.version, reverse=True)
         if steps is not None:
-            if steps < 1:
-                raise MigrationError(f"--steps must be 1 or more, not {steps}")
             if steps > len(applied):
-                raise MigrationError(
+                raise UsageError(
                     f"--steps {steps}: only {len(applied)} migrations are applied; "
                     "use --all to roll back every one. Nothing was changed."
                 )
             targets = applied[:steps]
         elif to is not None:
-            if to < 0:
-                raise MigrationError(f"--to must be a version (0 or more), not {to}")
             targets = [r for r in applied if r.version > to]
         elif all:
             targets = applied
         else:
             targets = applied[:1]
-        files = {m.version: m for m in discover(self.migrations_dir)}
+        files = {m.version: m for m in discover(self.migrations_dir)} if targets else {}
         plan = []
         for row in targets:
             m = files.get(row.version)
@@ -71,30 +56,40 @@ class RollbackManager:
             if not m.reversible:
                 raise IrreversibleMigration(m.version, m.filename)
             plan.append(m)
+        for m in plan:
+            m.validate()
         return plan
 
     def rollback(self, conn: sqlite3.Connection, *, steps: int | None = None, to: int | None = None,
-                 all: bool = False) -> RunReport:
+                 all: bool = False, database: str | None = None) -> RunReport:
         """Run the DOWN sections of the planned migrations, newest first, each in one
         transaction with the removal of its tracking row; then ``integrity_check`` and
-        ``foreign_key_check``.
+        ``foreign_key_check``. ``database``: as for ``MigrationRunner.migrate_up``.
 
-        In APPLY mode, and unless ``backup=False``, first writes an online backup beside the
-        database (its path is in the report). DRY_RUN runs them all and rolls back.
+        In APPLY mode, and unless ``backup=False``, first writes a backup beside the database
+        under the write lock (its path is in the report); a backup that cannot be written
+        stops the run before any change. DRY_RUN runs them all and rolls back.
         """
-        with engine_connection(conn):
+        label = label_of(conn, database)
+        with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
             tracker = VersionTracker(conn)
-            before = tracker.current_version()
-            plan = self.plan(conn, steps=steps, to=to, all=all)
+            try:
+                before = tracker.current_version()
+                plan = self.plan(conn, steps=steps, to=to, all=all)
+            except (RefusedByState, BadMigrationFile) as exc:
+                refused(log, label, "down", self.mode, exc)
+                raise
             db = database_path(conn)
             applying = self.mode is ExecutionMode.APPLY
             saved = None
+            if plan:
+                log.open()  # a run that cannot be recorded does not start
             if plan and applying and self.backup and db:
                 saved = str(backup(conn, backup_path(Path(db), f"v{before}")))
-            results = run_batch(conn, plan, "down", self.mode, self.hooks) if plan else []
+            results = run_plan(conn, plan, "down", self.mode, self.hooks, label, log) if plan else []
             ran = any(not r.skipped for r in results)
             return RunReport(
-                database=db or ":memory:",
+                database=label,
                 direction="down",
                 mode=self.mode,
                 results=tuple(results),

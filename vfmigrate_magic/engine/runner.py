@@ -1,39 +1,24 @@
-"""MigrationRunner: discovers migration files and applies the pending ones."""
+"""MigrationRunner: applies the pending migrations of a folder."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from pathlib import Path
 
-from .batch import Hooks, ProgressHandler, ResultCallback, StartCallback, engine_connection, run_batch
-from .errors import ChecksumMismatch, OutOfOrder
+from .errors import BadMigrationFile, ChecksumMismatch, OutOfOrder, RefusedByState
 from .files import Migration, discover
+from .history import EventLog
 from .results import ExecutionMode, RunReport
-from .sqlite import database_path, foreign_key_check
+from .run import Migrator, engine_connection, label_of, refused, run_plan
+from .sqlite import foreign_key_check
 from .tracker import VersionTracker
 
 
-class MigrationRunner:
+class MigrationRunner(Migrator):
     """Applies the migrations of one folder to a database connection.
 
     ``MigrationRunner("migrations", mode=ExecutionMode.DRY_RUN).migrate_up(conn)`` runs every
     pending migration inside one transaction, reports what it did, and rolls it all back.
     """
-
-    def __init__(
-        self,
-        migrations_dir: str | os.PathLike[str],
-        mode: ExecutionMode = ExecutionMode.APPLY,
-        *,
-        on_start: StartCallback | None = None,
-        on_result: ResultCallback | None = None,
-        progress_handler: ProgressHandler | None = None,
-        progress_every: int = 1000,
-    ) -> None:
-        self.migrations_dir = Path(migrations_dir)
-        self.mode = ExecutionMode(mode)
-        self.hooks = Hooks(on_start, on_result, progress_handler, progress_every)
 
     def with_mode(self, mode: ExecutionMode) -> MigrationRunner:
         """A runner like this one in another mode (the seed's builder call)."""
@@ -52,7 +37,8 @@ class MigrationRunner:
         ``migrations`` is the folder's content if the caller has just read it (else it is read).
 
         Raises ChecksumMismatch (an applied file changed), OutOfOrder (a pending file sorts
-        below the newest applied one) or BadMigrationFile (a pending file is malformed).
+        below the newest applied one), BadMigrationFile (a pending file is malformed or has a
+        syntax error) or TrackingTableError (``schema_migrations`` edited by hand).
         """
         applied = VersionTracker(conn).applied()
         if migrations is None:
@@ -66,30 +52,39 @@ class MigrationRunner:
         for m in pending:
             if m.version < current:
                 raise OutOfOrder(m.filename, m.version, current)
+        for m in pending:
             m.validate()
         return pending
 
     def migrate_up(self, conn: sqlite3.Connection, to: int | None = None, *,
-                   migrations: list[Migration] | None = None, log_as: str | None = None) -> RunReport:
+                   migrations: list[Migration] | None = None, database: str | None = None) -> RunReport:
         """Apply every pending migration (up to and including version ``to``), each with its
         tracking row in one transaction; in DRY_RUN mode, run them all and roll back.
 
-        ``migrations``: the folder's files if the caller has just read them; ``log_as``: the
-        database file to log the run beside when ``conn`` is in memory.
+        ``migrations``: the folder's files if the caller has just read them; ``database``: the
+        file the run is for, in messages, the report and the event log (default: ``conn``'s).
 
         Changes the database in APPLY mode. Raises before changing anything on a bad file,
-        checksum mismatch or out-of-order migration; raises MigrationFailed when a statement
-        fails (that migration is rolled back, earlier ones stay applied).
+        checksum mismatch or out-of-order migration (the refusal is logged); raises
+        MigrationFailed when a statement fails or foreign_key_check finds new violations
+        (that migration is rolled back, earlier ones stay applied).
         """
-        with engine_connection(conn):
+        label = label_of(conn, database)
+        with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
             tracker = VersionTracker(conn)
-            before = tracker.current_version()
-            plan = self.plan(conn, to, migrations=migrations)
-            results = run_batch(conn, plan, "up", self.mode, self.hooks, log_as=log_as) if plan else []
+            try:
+                before = tracker.current_version()
+                plan = self.plan(conn, to, migrations=migrations)
+            except (RefusedByState, BadMigrationFile) as exc:
+                refused(log, label, "up", self.mode, exc)
+                raise
+            if plan:
+                log.open()  # a run that cannot be recorded does not start
+            results = run_plan(conn, plan, "up", self.mode, self.hooks, label, log) if plan else []
             ran = any(not r.skipped for r in results)
             applying = self.mode is ExecutionMode.APPLY
             return RunReport(
-                database=database_path(conn) or ":memory:",
+                database=label,
                 direction="up",
                 mode=self.mode,
                 results=tuple(results),

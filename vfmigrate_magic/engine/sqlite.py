@@ -4,9 +4,11 @@ snapshots, integrity checks and online backups. Another backend would replace th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import DatabaseError, DatabaseLocked
@@ -27,16 +29,43 @@ def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: boo
         raise DatabaseError(f"{db}: is not a file; point --database at a SQLite file")
     if not create and not db.exists():
         raise DatabaseError(f"{db}: no such database; run 'vfmigrate up' to create it, or fix the path")
-    mode = "ro" if readonly else ("rwc" if create else "rw")
-    uri = f"file:{_uri_path(db.resolve())}?mode={mode}"
+    if not readonly and db.exists() and not os.access(db, os.W_OK):
+        raise DatabaseError(f"{db}: cannot write, the database is read-only (no write permission on the file); "
+                            "check the file's permissions. Nothing was changed.")
+    if not readonly and not os.access(db.parent, os.W_OK):
+        raise DatabaseError(f"{db}: cannot write, the folder {db.parent} is read-only (SQLite keeps its "
+                            "journal beside the database); check the folder's permissions. Nothing was changed.")
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout,
-                               check_same_thread=False)
-        # Reading the schema proves this is a SQLite database before anything is written.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        try:
+            return _open(db, "ro" if readonly else ("rwc" if create else "rw"), busy_timeout)
+        except sqlite3.Error as exc:
+            # A crash left a hot journal: SQLite rolls it back on the first read, which a
+            # read-only connection cannot do. Open it as any writer would, when we may write.
+            if not (readonly and exc.sqlite_errorcode in _NEEDS_RECOVERY and _writable(db)):
+                raise
+            return _open(db, "rw", busy_timeout)
     except sqlite3.Error as exc:
         raise translate(exc, str(db), busy_timeout) from exc
+
+
+# SQLITE_READONLY_ROLLBACK, SQLITE_READONLY_RECOVERY: a hot journal or WAL to recover first
+_NEEDS_RECOVERY = {776, 264}
+
+
+def _open(db: Path, mode: str, busy_timeout: float) -> sqlite3.Connection:
+    uri = f"file:{_uri_path(db.resolve())}?mode={mode}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
+    try:
+        # Reading the schema proves this is a SQLite database before anything is written.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _writable(db: Path) -> bool:
+    return os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)
 
 
 def require_folder(db: Path) -> None:
@@ -54,6 +83,10 @@ def translate(exc: sqlite3.Error, path: str, busy_timeout: float = DEFAULT_BUSY_
     """Turn a sqlite3 error about the database file itself into a one-line DatabaseError."""
     text = str(exc)
     lowered = text.lower()
+    if getattr(exc, "sqlite_errorcode", None) in _NEEDS_RECOVERY:
+        return DatabaseError(f"{path}: a writer that crashed left a journal that SQLite must roll back "
+                             "first, and this process may not write the file or its folder; run any "
+                             "vfmigrate command as a user who can write there, and it recovers")
     if "locked" in lowered or "busy" in lowered:
         return DatabaseLocked(path, busy_timeout)
     if "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
@@ -138,40 +171,111 @@ def integrity_check(conn: sqlite3.Connection) -> str:
 
 def foreign_key_check(conn: sqlite3.Connection) -> tuple[str, ...]:
     """``PRAGMA foreign_key_check`` as readable lines; empty when every reference resolves."""
-    return tuple(
-        f"{table} rowid {rowid} -> {parent} (constraint {fk})"
-        for table, rowid, parent, fk in conn.execute("PRAGMA foreign_key_check")
-    )
+    return tuple(_describe(row) for row in conn.execute("PRAGMA foreign_key_check"))
+
+
+def _describe(row: tuple) -> str:
+    table, rowid, parent, _ = row
+    return f"{table} rowid {rowid} -> {parent}"
+
+
+def violations(conn: sqlite3.Connection) -> list[tuple]:
+    """The rows of ``PRAGMA foreign_key_check``: (table, rowid, parent, constraint index)."""
+    return conn.execute("PRAGMA foreign_key_check").fetchall()
+
+
+def added_violations(before: list[tuple], after: list[tuple]) -> tuple[str, ...]:
+    """The violations of ``after`` that ``before`` did not have, as readable lines.
+
+    Counted per (table, parent): a rebuild may renumber the rows of a table whose old data
+    already broke a reference, and those rows are not new. Named are the rows of ``after``
+    that are not in ``before``.
+    """
+    from collections import Counter
+
+    grown = Counter((t, p) for t, _, p, _ in after) - Counter((t, p) for t, _, p, _ in before)
+    if not grown:
+        return ()
+    old = {(t, r, p) for t, r, p, _ in before}
+    named = [row for row in after if (row[0], row[2]) in grown and (row[0], row[1], row[2]) not in old]
+    return tuple(_describe(row) for row in named or after)
+
+
+@contextlib.contextmanager
+def foreign_keys_off(conn: sqlite3.Connection) -> Iterator[None]:
+    """Foreign-key enforcement off for the block, as it was afterwards. Call it outside any
+    transaction: SQLite ignores ``PRAGMA foreign_keys`` inside one. With enforcement on, a
+    table rebuilt the SQLite way (create, copy, drop the old, rename) cascades its ON DELETE
+    actions to every child row; checking is done by ``foreign_key_check`` instead."""
+    was = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    if was:
+        conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        # A no-transaction migration may have switched it: put back what the caller had.
+        if not conn.in_transaction and conn.execute("PRAGMA foreign_keys").fetchone()[0] != was:
+            conn.execute(f"PRAGMA foreign_keys={'ON' if was else 'OFF'}")
 
 
 _ROLLBACK_JOURNAL_MODES = {"delete", "truncate", "persist"}
+PARTIAL_SUFFIX = ".partial"
 
 
 def backup(conn: sqlite3.Connection, target: Path) -> Path:
     """Write a consistent copy of ``conn``'s database to the new file ``target``, synced.
 
-    With a rollback journal on POSIX the file itself is copied (at the kernel's speed) inside
-    a read transaction: SQLite's shared lock keeps every other connection from writing to
-    the file until the copy is done, so it holds exactly the last committed state. Otherwise
-    (WAL, where recent commits live in the -wal file; Windows, whose lock bytes cannot be
-    read; a transaction already open) the sqlite3 online backup API copies it page by page,
-    about three times slower.
+    Takes the write lock first (``BEGIN IMMEDIATE``, waiting out the busy timeout), so a
+    locked database leaves no copy behind, and no one writes while the copy is made. The copy
+    is written as ``target`` + ``.partial`` in the same folder, synced, then renamed to
+    ``target`` and the folder synced: a killed or failed backup never leaves a file under a
+    backup's name. With a rollback journal on POSIX the file itself is copied (at the
+    kernel's speed); otherwise (WAL, whose recent commits live in the -wal file) SQLite's
+    online backup API copies it page by page from a second, read-only connection.
+
+    Raises DatabaseLocked when the lock is not granted, and DatabaseError (the partial file
+    removed) when the copy cannot be written; the database is unchanged either way.
     """
     db = database_path(conn)
-    if db and os.name == "posix" and not conn.in_transaction and _journal_mode(conn) in _ROLLBACK_JOURNAL_MODES:
-        conn.execute("BEGIN")
+    if db is None:
+        raise DatabaseError("an in-memory database cannot be backed up to a file")
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
+    with Transaction(conn, db, rollback=True):
         try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the shared lock
-            _copy_synced(db, target)
-        finally:
-            conn.execute("ROLLBACK")
-        return target
-    dest = sqlite3.connect(str(target))
-    try:
-        conn.backup(dest)
-    finally:
-        dest.close()
+            if os.name == "posix" and _journal_mode(conn) in _ROLLBACK_JOURNAL_MODES:
+                import shutil  # only a down with a backup needs it
+
+                shutil.copyfile(db, partial)  # sendfile(2) on Linux
+            else:
+                source = sqlite3.connect(f"file:{_uri_path(Path(db))}?mode=ro", uri=True)
+                dest = sqlite3.connect(partial)
+                try:
+                    source.backup(dest)
+                finally:
+                    dest.close()
+                    source.close()
+            _sync(partial)
+            os.replace(partial, target)
+            _sync(target.parent)
+        except BaseException as exc:
+            partial.unlink(missing_ok=True)
+            if isinstance(exc, (OSError, sqlite3.Error)):
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise DatabaseError(
+                    f"{target}: cannot write the backup ({reason}); free some space or fix the "
+                    "folder's permissions, or roll back without one (--no-backup). Nothing was changed."
+                ) from exc
+            raise
     return target
+
+
+def _sync(path: Path) -> None:
+    """fsync a file or (on POSIX) a folder, so a rename into it survives a power cut."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _journal_mode(conn: sqlite3.Connection) -> str:
@@ -206,22 +310,6 @@ def release_journal(conn: sqlite3.Connection) -> None:
         pass
 
 
-def _copy_synced(source: str, target: Path) -> None:
-    """Copy ``source`` to the new file ``target`` and sync it; no partial copy is left."""
-    import shutil  # only a down with a backup needs it
-
-    try:
-        shutil.copyfile(source, target)  # sendfile(2) on Linux
-        fd = os.open(target, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-
-
 def backup_path(db: Path, label: str) -> Path:
     """A new file name beside ``db`` for a backup: ``<db>.<UTC time>.<label>.bak``."""
     from datetime import datetime, timezone
@@ -234,29 +322,12 @@ def backup_path(db: Path, label: str) -> Path:
     return candidate
 
 
-_second: list = [None, ""]  # the last whole second asked for, and its text
-
-
-def _formatted(second: int) -> list:
-    """``[second, "YYYY-MM-DD HH:MM:SS"]``, formatted once per second: a run asks at every
-    migration, and strftime is most of the cost."""
-    cached = _second
-    if cached[0] != second:
-        cached = [second, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))]
-        _second[:] = cached
-    return cached
-
-
 def now_precise() -> str:
     """The current UTC time with milliseconds, for the event log: ``YYYY-MM-DD HH:MM:SS.mmm``."""
-    return precise(time.time_ns())
-
-
-def precise(ns: int) -> str:
-    """A ``time.time_ns()`` value as :func:`now_precise` writes it."""
-    return "%s.%03d" % (_formatted(ns // 1_000_000_000)[1], ns // 1_000_000 % 1000)
+    ns = time.time_ns()
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ns // 1_000_000_000)) + ".%03d" % (ns // 1_000_000 % 1000)
 
 
 def now_iso() -> str:
     """The current UTC time as stored in ``applied_at``: ``YYYY-MM-DD HH:MM:SS``."""
-    return _formatted(int(time.time()))[1]
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())

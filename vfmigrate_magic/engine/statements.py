@@ -6,45 +6,47 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from itertools import accumulate
 
 from .errors import BadMigrationFile
-from .records import Deferred, deferrable, peek, record
 
-# (pattern, flags) for re.compile at first use (re keeps what it compiled): a start-up saving.
-_COMMENT = (r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
-_FIRST_WORDS = (r"[A-Za-z_]+", 0)
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
+_WORD = re.compile(r"[A-Za-z_]+")
+TRACKING_TABLE = "schema_migrations"
 
 
-@record
 class Statement:
-    """One complete SQL statement of a section, with the file line it starts on."""
+    """One complete SQL statement of a section: its text, the file line it starts on, its
+    1-based place in the section, and its first three words outside comments, upper-case."""
 
-    sql: str
-    line: int = deferrable()  # worked out when first read (see _Lines)
-    index: int  # 1-based position within its section
+    __slots__ = ("sql", "line", "index", "words")
+
+    def __init__(self, sql: str, line: int, index: int) -> None:
+        self.sql = sql
+        self.line = line
+        self.index = index
+        self.words = [w.upper() for w in _WORD.findall(without_comments(sql)[:200])[:3]]
+
+    def __repr__(self) -> str:
+        return f"Statement(sql={self.sql!r}, line={self.line}, index={self.index})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Statement):
+            return NotImplemented
+        return (self.sql, self.line, self.index) == (other.sql, other.line, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.sql, self.line, self.index))
 
     @property
     def keyword(self) -> str:
         """The statement's first keyword, upper-case (``CREATE``, ``BEGIN``, ...)."""
-        words = self._first_words
-        return words[0] if words else ""
+        return self.words[0] if self.words else ""
 
     @property
     def summary(self) -> str:
         """The statement on one line, shortened for messages and reports."""
-        text = " ".join(_without_comments(self.sql).split())
+        text = " ".join(without_comments(self.sql).split())
         return text if len(text) <= 80 else text[:77] + "..."
-
-    @property
-    def _first_words(self) -> list[str]:
-        """The first three words outside comments, upper-case: what the checks before a run
-        read. Worked out once (kept beside the fields), as every statement is checked twice."""
-        words = self.__dict__.get("_words")
-        if words is None:
-            words = [w.upper() for w in re.compile(*_FIRST_WORDS).findall(_without_comments(self.sql)[:200])[:3]]
-            self.__dict__["_words"] = words
-        return words
 
 
 def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> tuple[Statement, ...]:
@@ -55,97 +57,116 @@ def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> t
     statements on one line are split apart, and every statement knows its line. A last
     statement without its ``;`` is kept when adding the ``;`` completes it (as the sqlite3
     shell runs it). Raises :class:`BadMigrationFile` naming the line when text stays
-    incomplete (an unclosed quote, parenthesis, comment or trigger body).
+    incomplete (an unclosed quote, parenthesis, comment or trigger body) or holds a NUL byte.
     """
+    if "\0" in sql:
+        before = sql[:sql.index("\0")]
+        raise BadMigrationFile(file, "holds a NUL byte", line=first_line + before.count("\n"),
+                               hint="remove it (save the file as plain UTF-8 text); nothing was run")
     statements: list[Statement] = []
-    lines = _Lines(sql, first_line)
-    # Without comments, only blank lines can come before a statement's SQL: each is kept with
-    # a few string operations, and its line worked out when first read.
-    commented = "--" in sql or "/*" in sql
-    complete = sqlite3.complete_statement
     begin = 0  # where the text not yet in a statement starts
+    line = first_line  # the file line of ``begin``
     end = -1  # where the last ';' looked at is
     for part in sql.split(";")[:-1]:
         end += len(part) + 1
         piece = sql[begin:end + 1]
-        if complete(piece):
-            if commented:
-                _keep_commented(statements, piece, lines.at(begin))
-            else:
-                body = piece.strip()
-                if body != ";":
-                    at = Deferred(lines.at, begin + len(piece) - len(piece.lstrip()))
-                    statements.append(Statement(body, at, len(statements) + 1))
+        if sqlite3.complete_statement(piece):
+            _keep(statements, piece, line)
+            line += piece.count("\n")
             begin = end + 1
     rest = sql[begin:].rstrip()
     if not is_only_comments(rest):
-        if not complete(rest + "\n;"):
+        if not sqlite3.complete_statement(rest + "\n;"):
             raise BadMigrationFile(
                 file,
                 "incomplete SQL statement starting here (an unclosed quote, parenthesis, "
                 "comment or trigger body?)",
-                line=lines.at(begin) + leading_comment_lines(rest.split("\n")),
+                line=line + leading_comment_lines(rest.split("\n")),
                 hint="complete it; nothing was run",
             )
-        _keep_commented(statements, rest + "\n;", lines.at(begin))
-    for stmt in statements:
-        # complete_statement() does not count parentheses; an unequal count is rare, so only
-        # then is the statement parsed (EXPLAIN on an empty database: syntax errors only).
-        if stmt.sql.count("(") != stmt.sql.count(")"):
-            _check_syntax(stmt, file)
+        _keep(statements, rest + "\n;", line)
     return tuple(statements)
 
 
-class _Lines:
-    """The file line of any offset in one section, from a table of line ends made when first
-    asked for: ``up`` reads no statement's line unless one fails, and a seed section of
-    100,000 statements is counted once, not once a statement."""
+def check_syntax(sections: list[tuple[str, tuple[Statement, ...]]], file: str) -> None:
+    """Have SQLite parse every statement, without running any, on an empty in-memory database.
 
-    __slots__ = ("text", "first", "ends")
-
-    def __init__(self, text: str, first_line: int) -> None:
-        self.text = text
-        self.first = first_line
-        self.ends: list[int] | None = None
-
-    def at(self, offset: int) -> int:
-        # bisect is imported here, not at the top: it loads a shared library (_bisect), a
-        # few tenths of a millisecond of every start, and most runs never ask for a line.
-        from bisect import bisect_right
-
-        if self.ends is None:
-            # the offset just after each line's '\n'
-            self.ends = list(accumulate(len(line) + 1 for line in self.text.split("\n")))
-        return self.first + bisect_right(self.ends, offset)
-
-
-def _check_syntax(stmt: Statement, file: str) -> None:
-    problem = syntax_error(stmt.sql)
-    if problem:
-        raise BadMigrationFile(
-            file, f"statement {stmt.index} is not valid SQL ({problem}; an unclosed parenthesis?)",
-            line=stmt.line, hint="fix it; nothing was run",
-        )
+    Raises BadMigrationFile naming the statement and line for a syntax error ("syntax error",
+    "incomplete input", "unrecognized token") and for a statement that would change
+    ``schema_migrations``, the tracking table. Errors that only a real schema could settle
+    ("no such table") are not syntax errors and pass.
+    """
+    probe = _probe()
+    try:
+        for direction, statements in sections:
+            label = "statement" if direction == "up" else "DOWN statement"
+            for stmt in statements:
+                problem = _problem(probe, stmt)
+                if problem == "not authorized":
+                    raise BadMigrationFile(
+                        file, f"{label} {stmt.index} changes {TRACKING_TABLE}, the table where "
+                        "vfmigrate records what is applied", line=stmt.line, hint="remove that statement; nothing was run")
+                if problem:
+                    raise BadMigrationFile(file, f"{label} {stmt.index} is not valid SQL ({problem})",
+                                           line=stmt.line, hint="fix it; nothing was run")
+    finally:
+        probe.close()
 
 
 def syntax_error(sql: str) -> str | None:
-    """SQLite's syntax error for ``sql``, or None. Parsed with EXPLAIN on an empty in-memory
-    database, so unknown tables and columns are not errors here: only the grammar is checked."""
-    if sql.lstrip().upper().startswith("EXPLAIN"):
-        return None
-    probe = sqlite3.connect(":memory:")
+    """SQLite's syntax error for one statement, or None (see :func:`check_syntax`)."""
+    probe = _probe()
     try:
-        probe.execute("EXPLAIN " + sql)
-    except sqlite3.Error as exc:
-        text = str(exc)
-        if "syntax error" in text or "incomplete input" in text or "unrecognized token" in text:
-            return text
+        problem = _problem(probe, Statement(sql, 1, 1))
     finally:
         probe.close()
+    return None if problem == "not authorized" else problem
+
+
+def _probe() -> sqlite3.Connection:
+    """An empty in-memory database with the tracking table, guarded as during a run."""
+    probe = sqlite3.connect(":memory:")
+    probe.execute(f"CREATE TABLE {TRACKING_TABLE} (version INTEGER PRIMARY KEY, name TEXT, "
+                  "applied_at TIMESTAMP, checksum TEXT, execution_time_ms INTEGER)")
+    probe.set_authorizer(guard_tracking_table)
+    return probe
+
+
+def _problem(probe: sqlite3.Connection, stmt: Statement) -> str | None:
+    """SQLite's syntax error for ``stmt`` (or "not authorized"), found by compiling it
+    under EXPLAIN, which runs nothing; None when it parses."""
+    try:
+        probe.execute(stmt.sql if stmt.keyword == "EXPLAIN" else "EXPLAIN " + stmt.sql).fetchall()
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if text == "not authorized" or "syntax error" in text or "incomplete input" in text \
+                or "unrecognized token" in text:
+            return text
     return None
 
 
-def _keep_commented(statements: list[Statement], text: str, line: int) -> None:
+_CHANGES = {sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
+_TRIGGERS = {sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_TEMP_TRIGGER}
+
+
+def guard_tracking_table(action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
+    """A sqlite3 authorizer that denies every change to ``schema_migrations`` (drop, alter,
+    insert, update, delete, a trigger on it) and allows everything else."""
+    if action in _CHANGES:
+        table = arg1
+    elif action in _TRIGGERS:
+        table = arg2
+    elif action == sqlite3.SQLITE_ALTER_TABLE:
+        table, db = arg2, arg1
+    else:
+        return sqlite3.SQLITE_OK
+    # Only the main database's table: VACUUM copies every table through a schema of its own.
+    if db not in (None, "main") or table is None or table.lower() != TRACKING_TABLE:
+        return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
+
+def _keep(statements: list[Statement], text: str, line: int) -> None:
     """Add ``text``, one complete statement starting on ``line``, unless it is only comments
     (or a lone ``;``). Its line is that of its first line of SQL, below any comments."""
     if is_only_comments(text.replace(";", " ")):
@@ -163,21 +184,16 @@ def leading_comment_lines(lines: list[str]) -> int:
     return skip
 
 
-def _without_comments(text: str) -> str:
-    """``text`` with each comment replaced by a space. Most statements hold no ``--`` or
-    ``/*``, so no comment either: the regex is then not run."""
-    return re.compile(*_COMMENT).sub(" ", text) if "--" in text or "/*" in text else text
+def without_comments(text: str) -> str:
+    """``text`` with each comment replaced by a space."""
+    return _COMMENT.sub(" ", text)
 
 
 def is_only_comments(text: str) -> bool:
-    return not _without_comments(text).strip()
+    return not without_comments(text).strip()
 
 
 _TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK"}
-# Words a section's upper-cased text must hold before its statements' keywords are worked out
-# for unwrap_transaction (the first tuple) and refuse_outside_transaction (the second).
-TRANSACTION_WORDS = tuple(sorted(_TX_WORDS))
-OUTSIDE_TRANSACTION_WORDS = ("VACUUM", "PRAGMA")
 
 
 def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[str]) -> tuple[Statement, ...]:
@@ -195,7 +211,7 @@ def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[s
             "the whole migration already runs in one transaction"
         )
         kept = [s for s in stmts if s not in tx]
-        return tuple(Statement(s.sql, peek(s, "line"), i) for i, s in enumerate(kept, 1))
+        return tuple(Statement(s.sql, s.line, i) for i, s in enumerate(kept, 1))
     bad = tx[0] if tx[0].keyword != "BEGIN" or len(tx) == 1 else tx[1]
     raise BadMigrationFile(
         file,
@@ -207,7 +223,7 @@ def unwrap_transaction(stmts: tuple[Statement, ...], file: str, warnings: list[s
 
 
 def _is_rollback_to(stmt: Statement) -> bool:
-    words = stmt._first_words
+    words = stmt.words
     return words[:1] == ["ROLLBACK"] and ("TO" in words[1:3])
 
 
@@ -218,7 +234,7 @@ def refuse_outside_transaction(stmts: tuple[Statement, ...], file: str, warnings
 
 
 def _refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str]) -> None:
-    words = stmt._first_words
+    words = stmt.words
     if words[:1] == ["VACUUM"]:
         raise BadMigrationFile(
             file, "VACUUM cannot run inside a transaction", line=stmt.line,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
-from .errors import MigrationError
-from .records import record
+from .errors import TrackingTableError
 
 TABLE = "schema_migrations"
 COLUMNS = ("version", "name", "applied_at", "checksum", "execution_time_ms")
@@ -18,17 +18,18 @@ CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
 )"""
 
 _INSERT = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
+_FIX = "fix or delete that row by hand, or restore a backup. Nothing was changed."
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AppliedMigration:
     """A row of ``schema_migrations``."""
 
     version: int
     name: str
-    applied_at: str
+    applied_at: str | None
     checksum: str
-    execution_time_ms: int
+    execution_time_ms: int | float | None
 
 
 class VersionTracker:
@@ -42,11 +43,11 @@ class VersionTracker:
         self.conn = conn
 
     def exists(self) -> bool:
-        """Whether the table is there; raises MigrationError when another tool's table of the
-        same name is (dbmate, for one, also calls its table ``schema_migrations``)."""
+        """Whether the table is there; raises TrackingTableError when another tool's table of
+        the same name is (dbmate, for one, also calls its table ``schema_migrations``)."""
         columns = tuple(r[1] for r in self.conn.execute(f"PRAGMA table_info({TABLE})"))
         if columns and columns != COLUMNS:
-            raise MigrationError(
+            raise TrackingTableError(
                 f"{TABLE} has the columns ({', '.join(columns)}), not vfmigrate's "
                 f"({', '.join(COLUMNS)}): another tool made it; migrate this database with that "
                 "tool, or rename its table. Nothing was changed."
@@ -58,30 +59,39 @@ class VersionTracker:
         self.conn.execute(CREATE_TABLE)
 
     def applied(self) -> dict[int, AppliedMigration]:
-        """Applied migrations by version (empty when the table does not exist). Read-only."""
-        return {version: AppliedMigration(*row) for version, row in self.applied_rows().items()}
+        """Applied migrations by version (empty when the table does not exist). Read-only.
 
-    def applied_rows(self) -> dict[int, tuple[int, str, str, str, int]]:
-        """:meth:`applied` as the plain rows (in the order of ``COLUMNS``): ``status`` reads
-        thousands of them, and tuples cost less to make and nothing to the garbage collector."""
+        Raises TrackingTableError naming the row when one is not as vfmigrate writes it (a
+        version that is not a whole number, or twice; a missing name or checksum).
+        """
         if not self.exists():
             return {}
-        rows = self.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY version")
-        return {row[0]: row for row in rows}
+        rows: dict[int, AppliedMigration] = {}
+        for version, name, applied_at, checksum, time_ms in self.conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY version"):
+            if type(version) is not int or version < 0:
+                raise TrackingTableError(f"{TABLE} holds a row whose version is {version!r}, not a whole "
+                                         f"number of 0 or more; {_FIX}")
+            if version in rows:
+                raise TrackingTableError(f"{TABLE} holds version {version} twice; {_FIX}")
+            if not isinstance(checksum, str) or not checksum:
+                raise TrackingTableError(f"{TABLE} row of version {version} has no checksum ({checksum!r}); {_FIX}")
+            if not isinstance(name, str) or not name:
+                raise TrackingTableError(f"{TABLE} row of version {version} has no name ({name!r}); {_FIX}")
+            if applied_at is not None and not isinstance(applied_at, str):
+                applied_at = str(applied_at)
+            if time_ms is not None and not isinstance(time_ms, (int, float)):
+                time_ms = None
+            rows[version] = AppliedMigration(version, name, applied_at, checksum, time_ms)
+        return rows
 
     def current_version(self) -> int:
         """The highest applied version, 0 when none."""
-        if not self.exists():
-            return 0
-        return self.conn.execute(f"SELECT coalesce(max(version), 0) FROM {TABLE}").fetchone()[0]
+        return max(self.applied(), default=0)
 
     def record(self, version: int, name: str, applied_at: str, checksum: str, execution_time_ms: int) -> None:
         """Insert the row for an applied migration."""
-        self.record_row((version, name, applied_at, checksum, execution_time_ms))
-
-    def record_row(self, row: tuple[int, str, str, str, int]) -> None:
-        """:meth:`record` of a row given as one tuple, in the order of ``COLUMNS``."""
-        self.conn.execute(_INSERT, row)
+        self.conn.execute(_INSERT, (version, name, applied_at, checksum, execution_time_ms))
 
     def remove(self, version: int) -> None:
         """Delete the row of a rolled-back migration."""

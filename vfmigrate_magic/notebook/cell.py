@@ -34,7 +34,6 @@ def read_cell(name: str, body: str) -> CellMigration:
     where = f"%%migration {name}"
     try:
         migration = parse_text(text, Path("000_cell.sql"))
-        migration.validate()
     except BadMigrationFile as exc:
         line = f", cell line {exc.line - shift}" if exc.line else ""
         reason = (exc.reason + (f"; {exc.hint}" if exc.hint else "")).replace("nothing was run", "nothing was written")
@@ -43,7 +42,6 @@ def read_cell(name: str, body: str) -> CellMigration:
         raise BadMigrationFile(f"{where}{line}", reason) from exc
     if not migration.up:
         raise BadMigrationFile(where, "the cell has no UP SQL", hint="write the UP statements first; nothing was written")
-    # A cell is small, so every statement's grammar is checked (files only when in doubt).
     for section in ("up", "down"):
         for stmt in migration.statements(section):
             problem = syntax_error(stmt.sql)

@@ -1,0 +1,324 @@
+"""The run loop shared by ``up`` and ``down``: the constructor both drivers share, the
+connection set up for a run (autocommit, foreign keys off), each migration's transaction
+with its tracking row, the re-checks inside it, callbacks, and the event log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import (
+    ChecksumMismatch,
+    ForeignKeyViolations,
+    MigrationError,
+    MigrationFailed,
+    MigrationInterrupted,
+    RefusedByState,
+    BadMigrationFile,
+    UsageError,
+)
+from .files import Migration
+from .history import EventLog
+from .results import ExecutionMode, HistoryEvent, MigrationResult, StatementResult
+from .sqlite import (
+    Transaction,
+    added_violations,
+    data_version,
+    database_path,
+    foreign_keys_off,
+    keep_journal,
+    now_iso,
+    now_precise,
+    release_journal,
+    schema_objects,
+    translate,
+    violations,
+)
+from .statements import TRACKING_TABLE, guard_tracking_table
+from .tracker import AppliedMigration, VersionTracker
+
+ResultCallback = Callable[[MigrationResult], None]
+StartCallback = Callable[[Migration, str], None]
+# sqlite3 progress handler: called every ``progress_every`` VM steps; a true return aborts.
+ProgressHandler = Callable[[], "int | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """Optional callbacks a front end passes to follow a run."""
+
+    on_start: StartCallback | None = None
+    on_result: ResultCallback | None = None
+    progress_handler: ProgressHandler | None = None
+    progress_every: int = 1000
+
+
+class Migrator:
+    """What :class:`~.runner.MigrationRunner` and :class:`~.rollback.RollbackManager` share:
+    a migrations folder, a mode, the backup setting (``down`` only) and the callbacks."""
+
+    def __init__(
+        self,
+        migrations_dir: str | os.PathLike[str],
+        mode: ExecutionMode = ExecutionMode.APPLY,
+        *,
+        backup: bool = True,
+        on_start: StartCallback | None = None,
+        on_result: ResultCallback | None = None,
+        progress_handler: ProgressHandler | None = None,
+        progress_every: int = 1000,
+    ) -> None:
+        self.migrations_dir = Path(migrations_dir)
+        self.mode = ExecutionMode(mode)
+        self.backup = backup
+        self.hooks = Hooks(on_start, on_result, progress_handler, progress_every)
+
+
+@contextlib.contextmanager
+def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A caller's connection set up for a run, and restored afterwards: autocommit (the
+    engine issues BEGIN/COMMIT itself) and foreign-key enforcement off."""
+    if conn.in_transaction:
+        raise UsageError("the connection has an open transaction; commit or roll back before migrating")
+    saved = conn.isolation_level
+    conn.isolation_level = None
+    try:
+        with foreign_keys_off(conn):
+            yield conn
+    finally:
+        conn.isolation_level = saved
+
+
+def refused(log: EventLog, label: str, direction: str, mode: ExecutionMode, exc: MigrationError) -> None:
+    """Log a run refused before any SQL ran (a changed file, a bad one, out of order, ...)."""
+    version = getattr(exc, "version", None)
+    name = getattr(exc, "name", "") if isinstance(getattr(exc, "name", ""), str) else ""
+    if version is None and isinstance(exc, BadMigrationFile):
+        prefix = exc.file.split("_", 1)[0]
+        version = int(prefix) if prefix.isdigit() and len(prefix) < 19 else 0
+    try:
+        log.write(HistoryEvent(now_precise(), label, version or 0, name, direction, mode.value, "refused", 0.0,
+                               error=str(exc)))
+    except MigrationError:
+        pass  # the log cannot be opened: the refusal itself is the news
+
+
+def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mode: ExecutionMode,
+             hooks: Hooks, label: str, log: EventLog) -> list[MigrationResult]:
+    """Run ``plan`` in order. APPLY: each migration with its tracking row in its own
+    transaction. DRY_RUN: all of them in one transaction that is rolled back.
+
+    Inside each transaction, before COMMIT, ``foreign_key_check``: a migration that leaves
+    rows with a missing parent that were not there before is rolled back. Each migration is
+    logged in ``log`` as it ends. Raises MigrationFailed (that migration rolled back; earlier
+    ones stay in APPLY), ForeignKeyViolations, ChecksumMismatch, or DatabaseError.
+    """
+    results: list[MigrationResult] = []
+    if hooks.progress_handler is not None:
+        conn.set_progress_handler(hooks.progress_handler, hooks.progress_every)
+    current: Migration | None = None
+    started = 0.0
+    kept_journal = False
+    try:
+        if mode is ExecutionMode.DRY_RUN:
+            if all(m.transactional for m in plan):
+                scope: contextlib.AbstractContextManager = Transaction(conn, label, rollback=True)
+                work = conn
+            else:
+                # A no-transaction migration cannot be rolled back: rehearse on a copy in memory.
+                work = sqlite3.connect(":memory:", isolation_level=None)
+                conn.backup(work)
+                scope = contextlib.closing(work)
+            with scope:
+                VersionTracker(work).ensure_table()
+                state = _State(VersionTracker(work))
+                for current in plan:
+                    started = time.perf_counter()
+                    if hooks.on_start is not None:
+                        hooks.on_start(current, direction)
+                    result = _apply_one(work, state, current, direction, mode, results, describe=True)
+                    results.append(result)
+                    log.write(_event(label, result))
+            current = None
+            if hooks.on_result is not None:
+                for result in results:
+                    hooks.on_result(result)
+            return results
+        tracker = VersionTracker(conn)
+        state = _State(tracker)
+        # One journal file for the whole run, not one created and deleted per migration.
+        kept_journal = len(plan) > 1 and keep_journal(conn)
+        for current in plan:
+            started = time.perf_counter()
+            if hooks.on_start is not None:
+                hooks.on_start(current, direction)
+            if current.transactional:
+                with Transaction(conn, label):
+                    if direction == "up":
+                        tracker.ensure_table()
+                    result = _apply_one(conn, state, current, direction, mode, results)
+            else:
+                # '-- vfmigrate: no-transaction': statements run as written (autocommit),
+                # then the tracking row in a transaction of its own. Not atomic, by request.
+                result = execute(conn, current, direction, mode, done=results)
+                with Transaction(conn, label):
+                    tracker.ensure_table()
+                    _track(tracker, current, direction, result)
+                state.forget()
+            results.append(result)
+            if not result.skipped:
+                log.write(_event(label, result))
+            current = None  # done: an error in a callback is not this migration's failure
+            if hooks.on_result is not None:
+                hooks.on_result(result)
+        return results
+    except BaseException as exc:
+        if current is not None:
+            error = str(exc) or type(exc).__name__
+            if isinstance(exc, KeyboardInterrupt):
+                error = "interrupted (KeyboardInterrupt); rolled back"
+            log.write(HistoryEvent(
+                at=now_precise(), database=label, version=current.version, name=current.name,
+                direction=direction, mode=mode.value, status="failed",
+                duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error,
+            ))
+        raise
+    finally:
+        if kept_journal:
+            release_journal(conn)
+        if hooks.progress_handler is not None:
+            conn.set_progress_handler(None, 0)
+
+
+def _event(label: str, result: MigrationResult) -> HistoryEvent:
+    return HistoryEvent(now_precise(), label, result.version, result.name, result.direction, result.mode.value,
+                        "ok", round(result.duration_ms, 3), result.rows_changed)
+
+
+class _State:
+    """The tracking rows and the foreign-key violations as last read inside a migration's
+    transaction, kept in step with this run's own writes. They are read again only when
+    another connection has committed since (``PRAGMA data_version`` changed): another runner
+    may have applied or rolled back any of the migrations still to come."""
+
+    def __init__(self, tracker: VersionTracker) -> None:
+        self.tracker = tracker
+        self.rows: dict[int, AppliedMigration] = {}
+        self.violations: list[tuple] = []
+        self.seen: int | None = None
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        """Call inside the transaction, once the write lock is held."""
+        version = data_version(conn)
+        if version != self.seen:
+            self.rows = self.tracker.applied()
+            self.violations = violations(conn)
+            self.seen = version
+
+    def forget(self) -> None:
+        self.seen = None
+
+
+def _apply_one(conn: sqlite3.Connection, state: _State, migration: Migration, direction: str,
+               mode: ExecutionMode, done: list[MigrationResult], *, describe: bool = False) -> MigrationResult:
+    """Inside the migration's transaction: re-check its state (another runner may have got
+    there first while we waited for the lock), run it, check foreign keys, record it."""
+    state.refresh(conn)
+    row = state.rows.get(migration.version)
+    if (direction == "up") == (row is not None):
+        if row is not None and row.checksum != migration.checksum:
+            raise ChecksumMismatch(migration.version, migration.filename, row.checksum, migration.checksum)
+        return MigrationResult(migration.version, migration.name, direction, mode, 0.0, skipped=True)
+    if direction == "down" and max(state.rows) != migration.version:
+        # A concurrent runner applied something newer: rolling this back would be out of order.
+        raise RefusedByState(
+            f"{migration.filename}: another runner applied version {max(state.rows)} "
+            "meanwhile; run 'vfmigrate status' and try again. Nothing more was rolled back."
+        )
+    result = execute(conn, migration, direction, mode, done=done, describe=describe)
+    after = violations(conn)
+    added = added_violations(state.violations, after)
+    if added:
+        raise ForeignKeyViolations(migration.filename, added, direction=direction,
+                                   applied=tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY))
+    state.violations = after
+    row = _track(state.tracker, migration, direction, result)
+    if row is None:
+        del state.rows[migration.version]
+    else:
+        state.rows[migration.version] = row
+    return result
+
+
+def _track(tracker: VersionTracker, migration: Migration, direction: str,
+           result: MigrationResult) -> AppliedMigration | None:
+    """Write (up) or delete (down) the migration's tracking row; returns the row written."""
+    if direction == "up":
+        row = AppliedMigration(migration.version, migration.name, now_iso(), migration.checksum,
+                               round(result.duration_ms))
+        tracker.record(row.version, row.name, row.applied_at, row.checksum, row.execution_time_ms)
+        return row
+    tracker.remove(migration.version)
+    return None
+
+
+def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode: ExecutionMode,
+            *, done: list[MigrationResult] = (), describe: bool = False) -> MigrationResult:
+    """Run the UP or DOWN statements of ``migration`` on ``conn``; returns what they did.
+
+    Changes the database (within the caller's transaction, if any); a statement that would
+    change ``schema_migrations`` is denied. ``describe`` also compares the schema before and
+    after (the dry run's "creates"/"drops"). Raises :class:`MigrationFailed` naming the
+    statement and line of the first error, and the migrations of ``done`` (this run's
+    earlier results) that stay applied.
+    """
+    before = schema_objects(conn) if describe else None
+    statements = migration.statements(direction)
+    changed: list[int] = []
+    first = total = conn.total_changes
+    start = time.perf_counter()
+    conn.set_authorizer(guard_tracking_table)
+    try:
+        for stmt in statements:
+            try:
+                conn.execute(stmt.sql)
+            except sqlite3.Error as exc:
+                reason = str(exc)
+                if "database is locked" in reason or "readonly" in reason or "not a database" in reason:
+                    raise translate(exc, migration.filename) from exc
+                if reason == "not authorized":
+                    reason = f"it would change {TRACKING_TABLE}, where vfmigrate records what is applied"
+                # A KeyboardInterrupt raised in a progress handler reaches us as "interrupted".
+                error = MigrationInterrupted if reason == "interrupted" else MigrationFailed
+                applied = tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY)
+                raise error(migration.filename, stmt.index, stmt.line, reason,
+                            direction=direction, sql=stmt.summary, applied=applied) from exc
+            changed.append(conn.total_changes - total)
+            total = conn.total_changes
+    finally:
+        conn.set_authorizer(None)
+    duration = (time.perf_counter() - start) * 1000
+    created = dropped = altered = ()
+    if before is not None:
+        after = schema_objects(conn)
+        created = tuple(f"{kind} {name}" for kind, name in sorted(after.keys() - before.keys()) if name != TRACKING_TABLE)
+        dropped = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() - after.keys()))
+        altered = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() & after.keys())
+                        if before[kind, name] != after[kind, name])
+    return MigrationResult(
+        migration.version, migration.name, direction, mode, duration, total - first,
+        tuple(StatementResult(s.index, s.line, s.summary, n) for s, n in zip(statements, changed)),
+        created, dropped, altered, False, migration.warnings,
+    )
+
+
+def label_of(conn: sqlite3.Connection, database: str | None) -> str:
+    """The name a run goes by in messages, reports and the log: the database file it is
+    for (given by the caller), else the connection's own file, else ``:memory:``."""
+    return database or database_path(conn) or ":memory:"
