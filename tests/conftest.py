@@ -22,11 +22,9 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path: Path):
-    """No stray settings: tests run in tmp_path with no DATABASE_PATH/MIGRATIONS_DIR, and keep
-    status's cache of big folders there too (their processes inherit it)."""
-    for key in ("DATABASE_PATH", "MIGRATIONS_DIR", "VFMIGRATE_BUSY_TIMEOUT", "VFMIGRATE_BACKUP", "VFMIGRATE_NO_CACHE"):
+    """No stray settings: tests run in tmp_path with no DATABASE_PATH/MIGRATIONS_DIR."""
+    for key in ("DATABASE_PATH", "MIGRATIONS_DIR", "VFMIGRATE_BUSY_TIMEOUT", "VFMIGRATE_BACKUP"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("VFMIGRATE_CACHE_DIR", str(tmp_path / "summary-cache"))
     monkeypatch.chdir(tmp_path)
 
 

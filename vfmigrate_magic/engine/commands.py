@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from .config import Target
+from .history import EventLog
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
 from dataclasses import replace
@@ -58,6 +59,9 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
                 # Rehearsed on an empty in-memory database; logged as the file it stands for.
                 report = runner.migrate_up(conn, to=to, migrations=migrations, database=database)
             return _warn_if_empty(report, target, migrations)
+    if not target.database.exists() and migrations:
+        require_folder(target.database)
+        EventLog(database).open().close()  # an unusable log refuses the run before the file is made
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
     with _opened(conn, database, busy_timeout):
         return _warn_if_empty(runner.migrate_up(conn, to=to, migrations=migrations, database=database),

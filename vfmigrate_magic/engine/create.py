@@ -71,13 +71,12 @@ def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: s
     """
     clean = normalize_name(name)
     root = Path(migrations_dir)
-    if root.exists():
-        discover(root)  # refuse to add to a folder that is already broken (duplicate versions, ...)
     description = description if description is not None else clean.replace("_", " ").capitalize()
     author = author if author is not None else default_author()
     try:
         root.mkdir(parents=True, exist_ok=True)
         with _folder_lock(root):
+            discover(root)  # refuse to add to a folder that is already broken (duplicate versions, ...)
             # Under the folder's lock, and with an exclusive create: two creators at the same
             # moment never write the same version; a number taken meanwhile is skipped.
             version = next_version(root)
