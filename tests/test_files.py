@@ -98,8 +98,9 @@ def test_missing_or_misplaced_markers_are_refused(text, message):
 @pytest.mark.parametrize("stmt", ["COMMIT;", "ROLLBACK;", "BEGIN;", "END TRANSACTION;"])
 def test_transaction_control_inside_a_migration_is_refused(stmt):
     text = migration_text(f"CREATE TABLE a (x);\n{stmt}\nCREATE TABLE b (y);", "DROP TABLE b;\nDROP TABLE a;")
+    m = parse_text(text, Path("002_tx.sql"))
     with pytest.raises(BadMigrationFile) as err:
-        parse_text(text, Path("002_tx.sql"))
+        m.validate()
     assert "could commit or roll back part of it" in str(err.value)
     assert str(err.value).startswith("002_tx.sql, line 8:")
 
@@ -112,8 +113,9 @@ def test_a_begin_commit_pair_around_the_section_runs_as_one_migration():
 
 
 def test_vacuum_needs_the_no_transaction_directive():
+    plain = parse_text(migration_text("VACUUM;", "SELECT 1;"), Path("003_v.sql"))
     with pytest.raises(BadMigrationFile, match="VACUUM cannot run inside a transaction"):
-        parse_text(migration_text("VACUUM;", "SELECT 1;"), Path("003_v.sql"))
+        plain.validate()
     opted = parse_text("-- vfmigrate: no-transaction\n" + migration_text("VACUUM;", "SELECT 1;"), Path("003_v.sql"))
     assert not opted.transactional and [s.keyword for s in opted.up] == ["VACUUM"]
 
@@ -240,8 +242,9 @@ def test_statement_checks_read_the_sql_outside_its_comments():
     assert is_only_comments("/* unterminated") and not is_only_comments("SELECT 1 /* unterminated")
     m = parse_text(migration_text("/* FOREIGN_KEYS */ PRAGMA -- x\n foreign_keys = OFF;", "SELECT 1;"), Path("001_a.sql"))
     assert any("PRAGMA foreign_keys (line 7)" in w for w in m.warnings)
+    vacuum = parse_text(migration_text("-- tidy up\n/* now */ VACUUM;", "SELECT 1;"), Path("002_v.sql"))
     with pytest.raises(BadMigrationFile, match="VACUUM cannot run inside a transaction"):
-        parse_text(migration_text("-- tidy up\n/* now */ VACUUM;", "SELECT 1;"), Path("002_v.sql"))
+        vacuum.validate()
     assert not parse_text(migration_text("SELECT 1; -- VACUUM", "SELECT 1;"), Path("003_a.sql")).warnings
 
 

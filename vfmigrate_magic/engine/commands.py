@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from .config import Target
+from .files import validate_all
 from .history import EventLog
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
@@ -51,8 +52,7 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
     migrations = runner.migrations()
     database = str(target.database)
     if not target.database.exists():
-        for m in migrations:
-            m.validate()
+        validate_all(migrations)
         if dry_run:
             conn = sqlite3.connect(":memory:", isolation_level=None)
             with _opened(conn):
@@ -116,8 +116,7 @@ def check(target: Target) -> int:
     from .files import discover
 
     migrations = discover(target.migrations)
-    for m in migrations:
-        m.validate()
+    validate_all(migrations)
     return len(migrations)
 
 

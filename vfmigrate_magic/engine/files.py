@@ -6,6 +6,7 @@ A file is ``NNN_snake_case_name.sql``: header comments, then ``-- === UP MIGRATI
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 from .errors import BadMigrationFile, DuplicateVersion
 from .statements import (
     Statement,
-    check_syntax,
+    SyntaxChecker,
     is_only_comments,
     leading_comment_lines,
     refuse_outside_transaction,
@@ -25,7 +26,7 @@ from .statements import (
 FILE_PATTERN = re.compile(r"^(\d+)_([A-Za-z0-9_]+)\.sql$")
 MAX_VERSION = 2**63 - 1  # SQLite's largest INTEGER
 # A marker line: only spaces or tabs around it on its line.
-_MARKER = re.compile(r"^[ \t]*--[ \t]*=+[ \t]*(UP|DOWN) MIGRATION[ \t]*=+[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_MARKER = re.compile(r"[ \t]*--[ \t]*=+[ \t]*(UP|DOWN) MIGRATION[ \t]*=+[ \t]*", re.IGNORECASE)
 _HEADER_LINE = re.compile(r"^[ \t]*--[ \t]*(Migration|Description|Author|Date)[ \t]*:[ \t]*(.*?)[ \t]*$",
                           re.IGNORECASE | re.MULTILINE)
 # A file opts out of the surrounding transaction with this line above the UP marker.
@@ -36,9 +37,14 @@ DOWN_EMPTY_WARNING = "DOWN migration SQL is empty"
 
 
 class Migration:
-    """A migration file, read and split into its sections and statements. Running nothing,
-    changing nothing. Raises :class:`BadMigrationFile` when built from SQL that cannot be
-    split (an incomplete statement, a NUL byte, transaction control inside a transaction).
+    """A migration file, read and split into its sections. Running nothing, changing nothing.
+
+    The statements are split when first asked for (``up``, ``down``, ``warnings``,
+    ``statements()``): ``status`` lists ten thousand files by their checksums and never
+    needs them, and splitting was two thirds of reading a file. Splitting raises
+    :class:`BadMigrationFile` for SQL that cannot be split (an incomplete statement, a NUL
+    byte, transaction control inside a transaction); ``up`` and ``check`` split and check
+    every pending file before anything runs.
     """
 
     def __init__(self, version: int, name: str, path: Path, up_sql: str, down_sql: str, *,
@@ -56,22 +62,8 @@ class Migration:
         self.author = author
         self.date = date
         self.checksum = checksum(up_sql, down_sql)
-        file = path.name
-        warnings: list[str] = []
-        up = split_statements(up_sql, file=file, first_line=up_line)
-        down = split_statements(down_sql, file=file, first_line=down_line)
-        if not up:
-            warnings.append("UP migration SQL is empty")
-        if not down:
-            warnings.append(DOWN_EMPTY_WARNING)
-        if transactional:
-            up = unwrap_transaction(up, file, warnings)
-            down = unwrap_transaction(down, file, warnings)
-            refuse_outside_transaction(up + down, file, warnings)
-        self.up: tuple[Statement, ...] = up
-        self.down: tuple[Statement, ...] = down
-        self.warnings: tuple[str, ...] = tuple(warnings)
-        self._checked = False
+        self.reversible = not is_only_comments(down_sql.replace(";", " "))  # the DOWN section holds SQL
+        self.checked = False  # set by validate_all
 
     def __repr__(self) -> str:
         return f"Migration({self.filename!r}, checksum={self.checksum[:12]!r})"
@@ -85,22 +77,52 @@ class Migration:
         """``003_add_roles`` -- the file name without ``.sql``."""
         return self.path.stem
 
+    @functools.cached_property
+    def _sections(self) -> tuple[tuple[Statement, ...], tuple[Statement, ...], tuple[str, ...]]:
+        file = self.filename
+        warnings: list[str] = []
+        up = split_statements(self.up_sql, file=file, first_line=self.up_line)
+        down = split_statements(self.down_sql, file=file, first_line=self.down_line)
+        if not up:
+            warnings.append("UP migration SQL is empty")
+        if not down:
+            warnings.append(DOWN_EMPTY_WARNING)
+        if self.transactional:
+            up = unwrap_transaction(up, file, warnings)
+            down = unwrap_transaction(down, file, warnings)
+            refuse_outside_transaction(up + down, file, warnings)
+        return up, down, tuple(warnings)
+
     @property
-    def reversible(self) -> bool:
-        """True when the DOWN section holds SQL."""
-        return bool(self.down)
+    def up(self) -> tuple[Statement, ...]:
+        return self._sections[0]
+
+    @property
+    def down(self) -> tuple[Statement, ...]:
+        return self._sections[1]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self._sections[2]
 
     def statements(self, direction: str) -> tuple[Statement, ...]:
         """The UP or DOWN statements."""
         return self.up if direction == "up" else self.down
 
     def validate(self) -> None:
-        """Have SQLite's parser read every statement (none is run); raises
-        :class:`BadMigrationFile` naming the statement and line of a syntax error, or of a
-        statement that would change the tracking table."""
-        if not self._checked:
-            check_syntax([("up", self.up), ("down", self.down)], self.filename)
-            self._checked = True
+        """Split both sections and have SQLite's parser read every statement (none is run);
+        raises :class:`BadMigrationFile` naming the statement and line of a syntax error, or
+        of a statement that would change the tracking table."""
+        validate_all([self])
+
+
+def validate_all(migrations: list[Migration]) -> None:
+    """:meth:`Migration.validate` of each, with one parser database for all of them."""
+    with SyntaxChecker() as check:
+        for m in migrations:
+            if not m.checked:
+                check(m.filename, [("up", m.up), ("down", m.down)])
+                m.checked = True
 
 
 def normalize(text: str) -> str:
@@ -138,54 +160,51 @@ def parse_name(filename: str) -> tuple[int, str]:
 
 def markers(text: str) -> set[str]:
     """Which marker lines the text holds: a subset of ``{"UP", "DOWN"}``."""
-    return {m.group(1).upper() for m in _MARKER.finditer(normalize(text))}
+    return {m.group(1).upper() for line in normalize(text).split("\n") if (m := _MARKER.fullmatch(line))}
 
 
 def parse_text(text: str, path: Path, version: int | None = None, name: str | None = None) -> Migration:
     """Parse a migration's text. Raises :class:`BadMigrationFile` naming the file and line."""
     if version is None or name is None:
         version, name = parse_name(path.name)
-    text = normalize(text)
+    lines = normalize(text).split("\n")
     filename = path.name
-    found: dict[str, re.Match[str]] = {}
-    for match in _MARKER.finditer(text):
-        which = match.group(1).upper()
-        if which in found:
-            raise BadMigrationFile(filename, f"second {which} MIGRATION marker", line=_line(text, match.start()),
-                                   hint=f"keep one '-- === {which} MIGRATION ===' line")
-        found[which] = match
+    found: dict[str, int] = {}  # marker -> index of its line
+    for index, line in enumerate(lines):
+        if "MIGRATION" in line.upper() and (match := _MARKER.fullmatch(line)):
+            which = match.group(1).upper()
+            if which in found:
+                raise BadMigrationFile(filename, f"second {which} MIGRATION marker", line=index + 1,
+                                       hint=f"keep one '-- === {which} MIGRATION ===' line")
+            found[which] = index
     if len(found) < 2:
         missing = " and ".join(f"'-- === {m} MIGRATION ==='" for m in ("UP", "DOWN") if m not in found)
         raise BadMigrationFile(filename, f"missing the {missing} marker", hint="both markers are required")
     up, down = found["UP"], found["DOWN"]
-    if down.start() < up.start():
+    if down < up:
         raise BadMigrationFile(filename, "the DOWN MIGRATION marker comes before the UP marker",
-                               line=_line(text, down.start()), hint="put the UP section first")
-    head = text[:up.start()]
+                               line=down + 1, hint="put the UP section first")
+    head = "\n".join(lines[:up])
     if not is_only_comments(head):
         raise BadMigrationFile(filename, "SQL before the UP MIGRATION marker",
-                               line=leading_comment_lines(head.split("\n")) + 1,
+                               line=leading_comment_lines(lines[:up]) + 1,
                                hint="move it below '-- === UP MIGRATION ==='")
     headers: dict[str, str] = {}
     for line in _HEADER_LINE.finditer(head):
         headers.setdefault(line.group(1).lower(), line.group(2))
     return Migration(
-        version, name, path, text[up.end() + 1:max(down.start() - 1, up.end() + 1)], text[down.end() + 1:],
-        up_line=_line(text, up.start()) + 1, down_line=_line(text, down.start()) + 1,
-        transactional=_NO_TRANSACTION_LINE.search(head) is None,
+        version, name, path, "\n".join(lines[up + 1:down]), "\n".join(lines[down + 1:]),
+        up_line=up + 2, down_line=down + 2, transactional=_NO_TRANSACTION_LINE.search(head) is None,
         description=headers.get("description", ""), author=headers.get("author", ""),
         date=headers.get("date", ""),
     )
 
 
-def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 def read_migration(path: Path, version: int | None = None, name: str | None = None) -> Migration:
     """Read and parse one file; unreadable or non-UTF-8 files raise BadMigrationFile."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise BadMigrationFile(path.name, f"cannot be read ({exc.strerror or exc})",
                                hint="check its permissions") from exc

@@ -64,7 +64,7 @@ class EventLog:
         if self.path is None:
             return
         self.open()
-        line = json.dumps(dataclasses.asdict(event), separators=(",", ":")) + "\n"
+        line = json.dumps({name: getattr(event, name) for name in _FIELDS}, separators=(",", ":")) + "\n"
         if self._cut:
             line = "\n" + line
         try:

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from .errors import BadMigrationFile, ChecksumMismatch, IrreversibleMigration, MissingMigrationFile, RefusedByState, UsageError
-from .files import Migration, discover
+from .files import Migration, discover, validate_all
 from .history import EventLog
 from .results import ExecutionMode, RunReport
 from .run import Migrator, engine_connection, label_of, refused, run_plan
@@ -56,8 +56,7 @@ class RollbackManager(Migrator):
             if not m.reversible:
                 raise IrreversibleMigration(m.version, m.filename)
             plan.append(m)
-        for m in plan:
-            m.validate()
+        validate_all(plan)
         return plan
 
     def rollback(self, conn: sqlite3.Connection, *, steps: int | None = None, to: int | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from .errors import BadMigrationFile, ChecksumMismatch, OutOfOrder, RefusedByState
-from .files import Migration, discover
+from .files import Migration, discover, validate_all
 from .history import EventLog
 from .results import ExecutionMode, RunReport
 from .run import Migrator, engine_connection, label_of, refused, run_plan
@@ -52,8 +52,7 @@ class MigrationRunner(Migrator):
         for m in pending:
             if m.version < current:
                 raise OutOfOrder(m.filename, m.version, current)
-        for m in pending:
-            m.validate()
+        validate_all(pending)
         return pending
 
     def migrate_up(self, conn: sqlite3.Connection, to: int | None = None, *,

@@ -88,20 +88,28 @@ def split_statements(sql: str, *, file: str = "<sql>", first_line: int = 1) -> t
     return tuple(statements)
 
 
-def check_syntax(sections: list[tuple[str, tuple[Statement, ...]]], file: str) -> None:
-    """Have SQLite parse every statement, without running any, on an empty in-memory database.
+class SyntaxChecker:
+    """Has SQLite parse statements, without running any, on an empty in-memory database
+    (``with SyntaxChecker() as check: check(file, sections)``).
 
-    Raises BadMigrationFile naming the statement and line for a syntax error ("syntax error",
-    "incomplete input", "unrecognized token") and for a statement that would change
-    ``schema_migrations``, the tracking table. Errors that only a real schema could settle
-    ("no such table") are not syntax errors and pass.
+    ``check`` raises BadMigrationFile naming the statement and line for a syntax error
+    ("syntax error", "incomplete input", "unrecognized token") and for a statement that would
+    change ``schema_migrations``, the tracking table. Errors that only a real schema could
+    settle ("no such table") are not syntax errors and pass.
     """
-    probe = _probe()
-    try:
+
+    def __enter__(self) -> SyntaxChecker:
+        self.probe = _probe()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.probe.close()
+
+    def __call__(self, file: str, sections: list[tuple[str, tuple[Statement, ...]]]) -> None:
         for direction, statements in sections:
             label = "statement" if direction == "up" else "DOWN statement"
             for stmt in statements:
-                problem = _problem(probe, stmt)
+                problem = _problem(self.probe, stmt)
                 if problem == "not authorized":
                     raise BadMigrationFile(
                         file, f"{label} {stmt.index} changes {TRACKING_TABLE}, the table where "
@@ -109,8 +117,6 @@ def check_syntax(sections: list[tuple[str, tuple[Statement, ...]]], file: str) -
                 if problem:
                     raise BadMigrationFile(file, f"{label} {stmt.index} is not valid SQL ({problem})",
                                            line=stmt.line, hint="fix it; nothing was run")
-    finally:
-        probe.close()
 
 
 def syntax_error(sql: str) -> str | None:

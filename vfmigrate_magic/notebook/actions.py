@@ -17,12 +17,13 @@ class RunInterrupted(MigrationError):
     where the database stands, in one line."""
 
 
-def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None) -> Settings:
+def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None,
+            need_database: bool = True) -> Settings:
     """``config.resolve`` with empty strings taken as "not given" (as ``%config`` may leave them)."""
     def given(value):
         return None if value == "" else value
     return config.resolve(database=given(database), migrations=given(migrations), db=given(db),
-                          busy_timeout=busy_timeout, backup=backup)
+                          busy_timeout=busy_timeout, backup=backup, need_database=need_database)
 
 
 def planned(target: Target, direction: str, *, to: int | None = None, steps: int | None = None,

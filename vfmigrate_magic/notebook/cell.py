@@ -34,6 +34,7 @@ def read_cell(name: str, body: str) -> CellMigration:
     where = f"%%migration {name}"
     try:
         migration = parse_text(text, Path("000_cell.sql"))
+        warnings = migration.warnings  # splits the statements, raising as a file's would
     except BadMigrationFile as exc:
         line = f", cell line {exc.line - shift}" if exc.line else ""
         reason = (exc.reason + (f"; {exc.hint}" if exc.hint else "")).replace("nothing was run", "nothing was written")
@@ -50,4 +51,4 @@ def read_cell(name: str, body: str) -> CellMigration:
                 raise BadMigrationFile(f"{where}, cell line {stmt.line - shift}",
                                        f"{label} {stmt.index} is not valid SQL ({problem}; a missing ';'?)",
                                        hint="fix it; nothing was written")
-    return CellMigration(migration.up_sql, migration.down_sql, migration.description, migration.warnings)
+    return CellMigration(migration.up_sql, migration.down_sql, migration.description, warnings)

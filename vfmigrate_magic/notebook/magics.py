@@ -21,6 +21,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, output_can_be_silenced
 from traitlets import Bool, Float, Unicode
 
+from ..arguments import FOLDER_COMMANDS
 from ..engine import commands
 from ..engine.config import Settings, Target
 from ..engine.create import write_named
@@ -168,6 +169,7 @@ class MigrateMagics(Magics):
             migrations=args.migrations if args.migrations is not None else self.migrations,
             busy_timeout=args.busy_timeout if args.busy_timeout is not None else self.busy_timeout,
             backup=backup if backup is not None else self.backup,
+            need_database=getattr(args, "command", None) not in FOLDER_COMMANDS,
         )
 
     def _run(self, settings: Settings, targets, direction: str, *, dry_run: bool = False,
