@@ -27,11 +27,10 @@ FILE_PATTERN = re.compile(r"^(\d+)_([A-Za-z0-9_]+)\.sql$")
 MAX_VERSION = 2**63 - 1  # SQLite's largest INTEGER
 # A marker line: only spaces or tabs around it on its line.
 _MARKER = re.compile(r"[ \t]*--[ \t]*=+[ \t]*(UP|DOWN) MIGRATION[ \t]*=+[ \t]*", re.IGNORECASE)
-_HEADER_LINE = re.compile(r"^[ \t]*--[ \t]*(Migration|Description|Author|Date)[ \t]*:[ \t]*(.*?)[ \t]*$",
-                          re.IGNORECASE | re.MULTILINE)
+_HEADER_LINE = re.compile(r"[ \t]*--[ \t]*(Migration|Description|Author|Date)[ \t]*:[ \t]*(.*?)[ \t]*",
+                          re.IGNORECASE)
 # A file opts out of the surrounding transaction with this line above the UP marker.
-_NO_TRANSACTION_LINE = re.compile(r"^[ \t]*--[ \t]*vfmigrate:[ \t]*no-transaction[ \t]*$",
-                                  re.IGNORECASE | re.MULTILINE)
+_NO_TRANSACTION_LINE = re.compile(r"[ \t]*--[ \t]*vfmigrate:[ \t]*no-transaction[ \t]*", re.IGNORECASE)
 
 DOWN_EMPTY_WARNING = "DOWN migration SQL is empty"
 
@@ -184,17 +183,21 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
     if down < up:
         raise BadMigrationFile(filename, "the DOWN MIGRATION marker comes before the UP marker",
                                line=down + 1, hint="put the UP section first")
-    head = "\n".join(lines[:up])
-    if not is_only_comments(head):
+    head = lines[:up]
+    if not is_only_comments("\n".join(head)):
         raise BadMigrationFile(filename, "SQL before the UP MIGRATION marker",
-                               line=leading_comment_lines(lines[:up]) + 1,
+                               line=leading_comment_lines(head) + 1,
                                hint="move it below '-- === UP MIGRATION ==='")
     headers: dict[str, str] = {}
-    for line in _HEADER_LINE.finditer(head):
-        headers.setdefault(line.group(1).lower(), line.group(2))
+    transactional = True
+    for line in head:
+        if (match := _HEADER_LINE.fullmatch(line)) is not None:
+            headers.setdefault(match.group(1).lower(), match.group(2))
+        elif _NO_TRANSACTION_LINE.fullmatch(line) is not None:
+            transactional = False
     return Migration(
         version, name, path, "\n".join(lines[up + 1:down]), "\n".join(lines[down + 1:]),
-        up_line=up + 2, down_line=down + 2, transactional=_NO_TRANSACTION_LINE.search(head) is None,
+        up_line=up + 2, down_line=down + 2, transactional=transactional,
         description=headers.get("description", ""), author=headers.get("author", ""),
         date=headers.get("date", ""),
     )
@@ -203,8 +206,15 @@ def parse_text(text: str, path: Path, version: int | None = None, name: str | No
 def read_migration(path: Path, version: int | None = None, name: str | None = None) -> Migration:
     """Read and parse one file; unreadable or non-UTF-8 files raise BadMigrationFile."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        # os.read rather than open(): half the time, which is most of `status` over 10,000 files.
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            parts = []
+            while chunk := os.read(fd, 1 << 16):
+                parts.append(chunk)
+        finally:
+            os.close(fd)
+        raw = b"".join(parts)
     except OSError as exc:
         raise BadMigrationFile(path.name, f"cannot be read ({exc.strerror or exc})",
                                hint="check its permissions") from exc
