@@ -6,30 +6,22 @@ In a notebook: ``%load_ext vfmigrate_magic``, then ``%migrate status``. From a t
 
 __version__ = "0.1.0"
 
-from .engine import (
-    BadMigrationFile,
-    ChecksumMismatch,
-    ExecutionMode,
-    MigrationError,
-    MigrationFailed,
-    MigrationResult,
-    MigrationRunner,
-    MigrationState,
-    RollbackManager,
-    RunReport,
-    StatusReport,
-    VersionTracker,
+# The engine's public names, imported on first use (PEP 562): `vfmigrate --help` needs none.
+_ENGINE_NAMES = (
+    "BadMigrationFile", "ChecksumMismatch", "ExecutionMode", "MigrationError", "MigrationFailed",
+    "MigrationResult", "MigrationRunner", "MigrationState", "RollbackManager", "RunReport",
+    "StatusReport", "VersionTracker",
 )
 
-__all__ = [
-    "BadMigrationFile", "ChecksumMismatch", "ExecutionMode", "MigrationError", "MigrationFailed",
-    "MigrationPanel", "MigrationResult", "MigrationRunner", "MigrationState", "RollbackManager", "RunReport",
-    "StatusReport", "VersionTracker", "load_ipython_extension", "unload_ipython_extension",
-]
+__all__ = [*_ENGINE_NAMES, "MigrationPanel", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def __getattr__(name: str):
-    if name == "MigrationPanel":  # needs ipywidgets: imported only when asked for
+    if name in _ENGINE_NAMES:
+        from . import engine
+
+        return getattr(engine, name)
+    if name == "MigrationPanel":  # needs ipywidgets
         from .notebook.panel import MigrationPanel
 
         return MigrationPanel

@@ -10,17 +10,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-
-from .config import Target
-from .files import validate_all
-from .history import EventLog
-from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
-
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .config import Target
 from .results import CreatedMigration, ExecutionMode, HistoryEvent, RunReport, StatusReport
+from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
+# Each command imports the part of the engine it needs when it runs: `status` loads neither
+# the runner, the rollback manager nor the event log.
 if TYPE_CHECKING:
     from .run import ProgressHandler, ResultCallback, StartCallback
 
@@ -43,6 +41,8 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
     """Apply (or dry-run) the pending migrations of ``target``; creates the database file
     when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
     """
+    from .files import validate_all
+    from .history import EventLog
     from .runner import MigrationRunner
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
@@ -113,7 +113,7 @@ def history(target: Target) -> list[HistoryEvent]:
 def check(target: Target) -> int:
     """Parse every migration file of ``target`` and have SQLite's parser read every statement,
     touching no database (raises BadMigrationFile); returns the count."""
-    from .files import discover
+    from .files import discover, validate_all
 
     migrations = discover(target.migrations)
     validate_all(migrations)

@@ -40,7 +40,7 @@ from .sqlite import (
     translate,
     violations,
 )
-from .statements import TRACKING_TABLE, guard_tracking_table
+from .statements import TRACKING_TABLE, WATCHED_ACTIONS, guard_tracking_table
 from .tracker import AppliedMigration, VersionTracker
 
 ResultCallback = Callable[[MigrationResult], None]
@@ -122,6 +122,8 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
     results: list[MigrationResult] = []
     if hooks.progress_handler is not None:
         conn.set_progress_handler(hooks.progress_handler, hooks.progress_every)
+    guard = _Guard()
+    conn.set_authorizer(guard)
     current: Migration | None = None
     started = 0.0
     kept_journal = False
@@ -134,10 +136,11 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                 # A no-transaction migration cannot be rolled back: rehearse on a copy in memory.
                 work = sqlite3.connect(":memory:", isolation_level=None)
                 conn.backup(work)
+                work.set_authorizer(guard)
                 scope = contextlib.closing(work)
             with scope:
                 VersionTracker(work).ensure_table()
-                state = _State(VersionTracker(work))
+                state = _State(VersionTracker(work), guard)
                 for current in plan:
                     started = time.perf_counter()
                     if hooks.on_start is not None:
@@ -151,7 +154,8 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                     hooks.on_result(result)
             return results
         tracker = VersionTracker(conn)
-        state = _State(tracker)
+        state = _State(tracker, guard)
+        ensured = False
         # One journal file for the whole run, not one created and deleted per migration.
         kept_journal = len(plan) > 1 and keep_journal(conn)
         for current in plan:
@@ -160,14 +164,15 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                 hooks.on_start(current, direction)
             if current.transactional:
                 with Transaction(conn, label):
-                    if direction == "up":
-                        tracker.ensure_table()
+                    if direction == "up" and not ensured:
+                        tracker.ensure_table()  # in the first migration's transaction
+                        ensured = True
                     result = _apply_one(conn, state, current, direction, mode, results)
             else:
                 # '-- vfmigrate: no-transaction': statements run as written (autocommit),
                 # then the tracking row in a transaction of its own. Not atomic, by request.
                 result = execute(conn, current, direction, mode, done=results)
-                with Transaction(conn, label):
+                with Transaction(conn, label), guard.allowing():
                     tracker.ensure_table()
                     _track(tracker, current, direction, result)
                 state.forget()
@@ -190,10 +195,34 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
             ))
         raise
     finally:
+        conn.set_authorizer(None)
         if kept_journal:
             release_journal(conn)
         if hooks.progress_handler is not None:
             conn.set_progress_handler(None, 0)
+
+
+class _Guard:
+    """The authorizer a run sets on its connection: it denies every change to
+    ``schema_migrations`` (see ``guard_tracking_table``) but the engine's own, made with
+    ``allowed`` set. Set once for the run: setting an authorizer discards every prepared
+    statement of the connection."""
+
+    def __init__(self) -> None:
+        self.allowed = False
+
+    def __call__(self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
+        if self.allowed or action not in WATCHED_ACTIONS:
+            return sqlite3.SQLITE_OK
+        return guard_tracking_table(action, arg1, arg2, db, source)
+
+    @contextlib.contextmanager
+    def allowing(self) -> Iterator[None]:
+        self.allowed = True
+        try:
+            yield
+        finally:
+            self.allowed = False
 
 
 def _event(label: str, result: MigrationResult) -> HistoryEvent:
@@ -207,8 +236,9 @@ class _State:
     another connection has committed since (``PRAGMA data_version`` changed): another runner
     may have applied or rolled back any of the migrations still to come."""
 
-    def __init__(self, tracker: VersionTracker) -> None:
+    def __init__(self, tracker: VersionTracker, guard: _Guard) -> None:
         self.tracker = tracker
+        self.guard = guard
         self.rows: dict[int, AppliedMigration] = {}
         self.violations: list[tuple] = []
         self.seen: int | None = None
@@ -248,7 +278,8 @@ def _apply_one(conn: sqlite3.Connection, state: _State, migration: Migration, di
         raise ForeignKeyViolations(migration.filename, added, direction=direction,
                                    applied=tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY))
     state.violations = after
-    row = _track(state.tracker, migration, direction, result)
+    with state.guard.allowing():
+        row = _track(state.tracker, migration, direction, result)
     if row is None:
         del state.rows[migration.version]
     else:
@@ -272,9 +303,9 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
             *, done: list[MigrationResult] = (), describe: bool = False) -> MigrationResult:
     """Run the UP or DOWN statements of ``migration`` on ``conn``; returns what they did.
 
-    Changes the database (within the caller's transaction, if any); a statement that would
-    change ``schema_migrations`` is denied. ``describe`` also compares the schema before and
-    after (the dry run's "creates"/"drops"). Raises :class:`MigrationFailed` naming the
+    Changes the database (within the caller's transaction, if any); the run's authorizer
+    denies a statement that would change ``schema_migrations``. ``describe`` also compares
+    the schema before and after (the dry run's "creates"/"drops"). Raises :class:`MigrationFailed` naming the
     statement and line of the first error, and the migrations of ``done`` (this run's
     earlier results) that stay applied.
     """
@@ -283,26 +314,22 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
     changed: list[int] = []
     first = total = conn.total_changes
     start = time.perf_counter()
-    conn.set_authorizer(guard_tracking_table)
-    try:
-        for stmt in statements:
-            try:
-                conn.execute(stmt.sql)
-            except sqlite3.Error as exc:
-                reason = str(exc)
-                if "database is locked" in reason or "readonly" in reason or "not a database" in reason:
-                    raise translate(exc, migration.filename) from exc
-                if reason == "not authorized":
-                    reason = f"it would change {TRACKING_TABLE}, where vfmigrate records what is applied"
-                # A KeyboardInterrupt raised in a progress handler reaches us as "interrupted".
-                error = MigrationInterrupted if reason == "interrupted" else MigrationFailed
-                applied = tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY)
-                raise error(migration.filename, stmt.index, stmt.line, reason,
-                            direction=direction, sql=stmt.summary, applied=applied) from exc
-            changed.append(conn.total_changes - total)
-            total = conn.total_changes
-    finally:
-        conn.set_authorizer(None)
+    for stmt in statements:
+        try:
+            conn.execute(stmt.sql)
+        except sqlite3.Error as exc:
+            reason = str(exc)
+            if "database is locked" in reason or "readonly" in reason or "not a database" in reason:
+                raise translate(exc, migration.filename) from exc
+            if reason == "not authorized":
+                reason = f"it would change {TRACKING_TABLE}, where vfmigrate records what is applied"
+            # A KeyboardInterrupt raised in a progress handler reaches us as "interrupted".
+            error = MigrationInterrupted if reason == "interrupted" else MigrationFailed
+            applied = tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY)
+            raise error(migration.filename, stmt.index, stmt.line, reason,
+                        direction=direction, sql=stmt.summary, applied=applied) from exc
+        changed.append(conn.total_changes - total)
+        total = conn.total_changes
     duration = (time.perf_counter() - start) * 1000
     created = dropped = altered = ()
     if before is not None:

@@ -142,7 +142,7 @@ def _problem(probe: sqlite3.Connection, stmt: Statement) -> str | None:
     """SQLite's syntax error for ``stmt`` (or "not authorized"), found by compiling it
     under EXPLAIN, which runs nothing; None when it parses."""
     try:
-        probe.execute(stmt.sql if stmt.keyword == "EXPLAIN" else "EXPLAIN " + stmt.sql).fetchall()
+        probe.execute(stmt.sql if stmt.keyword == "EXPLAIN" else "EXPLAIN " + stmt.sql)
     except sqlite3.Error as exc:
         text = str(exc)
         if text == "not authorized" or "syntax error" in text or "incomplete input" in text \
@@ -151,27 +151,24 @@ def _problem(probe: sqlite3.Connection, stmt: Statement) -> str | None:
     return None
 
 
-_CHANGES = {sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
-_TRIGGERS = {sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_TEMP_TRIGGER}
+_TABLE_IN_ARG1 = {sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
+_TABLE_IN_ARG2 = {sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_TEMP_TRIGGER, sqlite3.SQLITE_ALTER_TABLE}
+WATCHED_ACTIONS = _TABLE_IN_ARG1 | _TABLE_IN_ARG2
 
 
 def guard_tracking_table(action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
     """A sqlite3 authorizer that denies every change to ``schema_migrations`` (drop, alter,
     insert, update, delete, a trigger on it) and allows everything else."""
-    if action in _CHANGES:
-        table = arg1
-    elif action in _TRIGGERS:
-        table = arg2
-    elif action == sqlite3.SQLITE_ALTER_TABLE:
+    if action not in WATCHED_ACTIONS:
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_ALTER_TABLE:
         table, db = arg2, arg1
     else:
-        return sqlite3.SQLITE_OK
+        table = arg1 if action in _TABLE_IN_ARG1 else arg2
     # Only the main database's table: VACUUM copies every table through a schema of its own.
     if db not in (None, "main") or table is None or table.lower() != TRACKING_TABLE:
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
-
-
 def _keep(statements: list[Statement], text: str, line: int) -> None:
     """Add ``text``, one complete statement starting on ``line``, unless it is only comments
     (or a lone ``;``). Its line is that of its first line of SQL, below any comments."""
@@ -192,7 +189,7 @@ def leading_comment_lines(lines: list[str]) -> int:
 
 def without_comments(text: str) -> str:
     """``text`` with each comment replaced by a space."""
-    return _COMMENT.sub(" ", text)
+    return _COMMENT.sub(" ", text) if "--" in text or "/*" in text else text
 
 
 def is_only_comments(text: str) -> bool:
@@ -252,3 +249,4 @@ def _refuse_outside_transaction(stmt: Statement, file: str, warnings: list[str])
             f"PRAGMA foreign_keys (line {stmt.line}) has no effect inside a transaction; "
             "migrations run with foreign keys off and are checked with foreign_key_check after"
         )
+
