@@ -1,104 +1,116 @@
-"""How the bench turns timings into ratios: rounds alternate their order, and a row's ratio
-to the floor is the median of its per-round ratios, with a confidence interval (the ratio of
-the medians when the runs do not line up)."""
+"""How the bench turns timings into figures: rounds alternate their order and pair the tools'
+times; a ratio is the median of the per-round ratios, with a distribution-free 95 % confidence
+interval from order statistics; the budget's targets are read from them."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.measure import Case, Row, rounds
-from bench.report import add_ratios, median_ci, per_migration_ms, ratio_between
+from bench.report import rows, table, targets
+from bench.stats import BenchError, Case, median_ci, paired_ratio, run_rounds
 
 
-def test_rounds_alternate_the_order_of_the_tools_and_keep_each_time_in_its_round():
-    ran: list[str] = []
-    clock = iter(range(100))
-
-    def case(name: str) -> Case:
-        def run() -> float:
-            ran.append(name)
-            return float(next(clock))
-        return Case(name, run)
-
-    cases = [case("floor"), case("a"), case("b")]
-    rounds(cases, runs=3, warmup=1, say=lambda _: None)
-
-    assert ran == ["floor", "a", "b", "b", "a", "floor", "floor", "a", "b", "b", "a", "floor"]
-    # The warm-up round is dropped; the i-th time of every case is from the same round.
-    assert [c.times for c in cases] == [[5.0, 6.0, 11.0], [4.0, 7.0, 10.0], [3.0, 8.0, 9.0]]
+def test_the_confidence_interval_of_the_median_is_a_pair_of_order_statistics():
+    # k is the largest with P(Binomial(n, 1/2) < k) <= 2.5 %: the k-th smallest and k-th largest.
+    assert median_ci([float(i) for i in range(1, 6)]) is None  # n = 5: even k = 1 leaves 2 x 1/32 > 5 %
+    assert median_ci([float(i) for i in range(1, 7)]) == (1.0, 6.0)  # n = 6: 2 x 1/64 <= 5 %, k = 1
+    assert median_ci([float(i) for i in range(1, 22)]) == (6.0, 16.0)  # n = 21: k = 6
+    assert median_ci([float(i) for i in range(1, 85)]) == (33.0, 52.0)  # n = 84: k = 33
+    assert median_ci([5.0, 1.0, 4.0, 2.0, 6.0, 3.0]) == (1.0, 6.0)  # the values need not come sorted
 
 
 def test_the_ratio_is_the_median_of_per_round_ratios_which_cancels_a_slow_round():
-    # Round 2 is slow for both tools (the machine, not the tool): per round, the tool takes
-    # 1.01x the floor. The ratio of the medians would say 1.20x.
-    floor = Row("w", "w", "floor", [1.00, 2.00, 1.00])
-    tool = Row("w", "w", "tool", [1.01, 2.02, 1.40])
-    add_ratios([floor, tool])
-
-    assert tool.ratio == pytest.approx(1.01)
-    assert tool.ratio_of_medians == pytest.approx(1.40 / 1.00)
-    assert floor.ratio == pytest.approx(1.0)
+    # Round 2 is slow for both tools (the machine, not the tool): per round the tool takes
+    # 1.01x the floor, where the ratio of the medians would say 1.40x.
+    ratio = paired_ratio([1.01, 2.02, 1.40], [1.00, 2.00, 1.00])
+    assert ratio.median == pytest.approx(1.01)
+    assert ratio.n == 3 and ratio.ci is None  # three rounds are too few for a 95 % interval
 
 
-def test_a_tool_with_fewer_runs_pairs_with_the_floors_first_rounds():
-    # A tool that failed in round 3, or a peer that sat out the rounds only the floor and
-    # vfmigrate ran: its times are from the first rounds, and pair with the floor's there.
-    floor = Row("w", "w", "floor", [1.0, 2.0, 3.0, 9.0])
-    short = Row("w", "w", "tool", [3.0, 5.0])
-    other = Row("v", "v", "tool", [1.0])  # a workload without a floor gets no ratio
-    add_ratios([floor, short, other])
-
-    assert short.ratio == pytest.approx((3.0 / 1.0 + 5.0 / 2.0) / 2)
-    assert short.ratio_of_medians == pytest.approx(4.0 / 1.5)
-    assert other.ratio is None and other.ratio_of_medians is None
+def test_a_tool_with_fewer_rounds_pairs_with_the_first_rounds_of_the_other():
+    # A peer that sat out the rounds only the floor and vfmigrate ran (or a tool that failed in
+    # round 3): its i-th time is from round i, like the floor's.
+    ratio = paired_ratio([3.0, 5.0], [1.0, 2.0, 3.0, 9.0])
+    assert ratio.n == 2 and ratio.median == pytest.approx((3.0 + 2.5) / 2)
+    assert paired_ratio([1.0], []) is None
 
 
-def test_a_floor_that_stopped_short_pairs_the_rounds_it_ran_in_and_none_falls_back_to_the_medians():
-    floor = Row("w", "w", "floor", [1.0, 2.0])  # failed in round 3
-    tool = Row("w", "w", "tool", [3.0, 5.0, 4.0])
-    zero = Row("v", "v", "floor", [0.0, 1.0])  # a time of 0: no ratio can be paired
-    other = Row("v", "v", "tool", [1.0, 3.0])
-    add_ratios([floor, tool, zero, other])
-
-    assert tool.ratio == pytest.approx((3.0 + 2.5) / 2)
-    assert tool.ratio_of_medians == pytest.approx(4.0 / 1.5)
-    assert tool.ratio_ci is None  # two rounds are too few for a 95 % interval
-    assert other.ratio == other.ratio_of_medians == pytest.approx(2.0 / 0.5)
+def test_the_ratio_of_21_rounds_carries_the_6th_and_16th_smallest_ratios_as_its_interval():
+    floor = [0.5] * 21
+    tool = [0.5 * (1.0 + i / 100) for i in (20, 0, 19, 1, 18, 2, 17, 3, 16, 4, 15, 5, 14, 6, 13, 7, 12, 8, 11, 9, 10)]
+    ratio = paired_ratio(tool, floor)
+    assert ratio.median == pytest.approx(1.10)
+    assert ratio.ci == pytest.approx((1.05, 1.15))
 
 
-def test_the_confidence_interval_of_the_median_comes_from_order_statistics():
-    assert median_ci([1.0, 2.0, 3.0, 4.0, 5.0]) is None  # 2 x 1/32 > 5 %: no 95 % interval
-    assert median_ci([float(i) for i in range(1, 7)]) == (1.0, 6.0)  # 2 x 1/64 <= 5 %
-    assert median_ci([float(i) for i in range(1, 22)]) == (6.0, 16.0)  # the textbook k for n = 21
-    low, high = median_ci([float(i) for i in range(1, 85)])
-    assert (low, high) == (33.0, 52.0)
+def test_rounds_alternate_the_order_drop_the_warm_up_and_let_a_case_sit_out_after_its_rounds():
+    ran: list[str] = []
+    clock = iter(range(100))
+
+    def case(name: str, rounds: int = 0) -> Case:
+        def run() -> float:
+            ran.append(name)
+            return float(next(clock))
+        return Case(name, run, rounds=rounds)
+
+    cases = [case("floor"), case("a"), case("peer", rounds=1)]
+    run_rounds(cases, 3, say=lambda _: None)
+
+    # The warm-up round first (reversed), then A B C, C B A, A B C, the peer only in round 1.
+    assert ran == ["peer", "a", "floor", "floor", "a", "peer", "a", "floor", "floor", "a"]
+    assert [c.times for c in cases] == [[3.0, 7.0, 8.0], [4.0, 6.0, 9.0], [5.0]]
 
 
-def test_a_rows_ratio_carries_its_confidence_interval():
-    floor = Row("w", "w", "floor", [1.0] * 21)
-    tool = Row("w", "w", "tool", [1.0 + i / 100 for i in range(21)])  # ratios 1.00 ... 1.20
-    add_ratios([floor, tool])
+def test_a_failing_case_is_left_out_with_one_line_and_the_others_go_on():
+    said: list[str] = []
+    calls = iter([0.1, 0.2, None, 0.3])
 
-    assert tool.ratio == pytest.approx(1.10)
-    assert tool.ratio_ci == pytest.approx((1.05, 1.15))
+    def flaky() -> float:
+        value = next(calls)
+        if value is None:
+            raise BenchError("vfmigrate up exited 1: locked")
+        return value
 
+    cases = [Case("vfmigrate", flaky), Case("floor", lambda: 0.5)]
+    run_rounds(cases, 3, say=said.append)
 
-def test_per_migration_overhead_is_the_median_of_per_round_differences():
-    floor = Row("up", "up", "floor", [0.500, 0.900, 0.520])
-    tool = Row("up", "up", "vfmigrate", [0.510, 0.910, 0.700])
-    # Per round the tool adds 10, 10 and 180 ms: the median, 10 ms, over 500 migrations.
-    assert per_migration_ms(tool, floor, 500) == pytest.approx(0.02)
-    # A row with fewer or more runs pairs the rounds both ran in, from the first.
-    assert per_migration_ms(Row("up", "up", "t", [0.7, 0.8]), floor, 100) == pytest.approx(0.05 / 100 * 1000)
-    assert per_migration_ms(Row("up", "up", "t", [0.7, 0.8, 0.9, 1.0]), floor, 100) == pytest.approx(
-        0.2 / 100 * 1000)
+    assert cases[0].times == [0.2] and cases[0].error == "vfmigrate up exited 1: locked"
+    assert cases[1].times == [0.5, 0.5, 0.5]
+    assert said == ["  vfmigrate: failed, left out: vfmigrate up exited 1: locked"]
 
 
-def test_a_row_against_another_pairs_the_rounds_both_ran_in():
-    kept = Row("up", "up", "floor, journal kept", [1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0])
-    ours = Row("up", "up", "vfmigrate", [1.1, 2.2, 1.1, 1.1, 1.1, 1.1, 1.1, 9.0])  # one round more
-    between = ratio_between(ours, kept)
-    assert between["rounds"] == 7
-    assert between["ratio"] == pytest.approx(1.1)
-    assert between["ratio_ci"] == pytest.approx([1.1, 1.1])
-    assert ratio_between(ours, Row("up", "up", "x", [])) is None
+def _cases(**times: list[float]) -> list[Case]:
+    return [Case(tool.replace("_", "-"), float, times=t) for tool, t in times.items()]
+
+
+def test_rows_give_each_tool_its_median_and_its_paired_ratio_to_the_floor():
+    results = {"up": _cases(floor=[1.0] * 6, vfmigrate=[1.1, 1.0, 1.2, 1.1, 1.3, 0.9])}
+    (floor, ours) = rows(results, {"up": "up, 500 migrations"})
+
+    assert floor["ratio"] == 1.0 and floor["median_s"] == 1.0
+    assert ours["label"] == "up, 500 migrations" and ours["rounds"] == 6
+    assert ours["median_s"] == pytest.approx(1.1) and ours["ratio"] == pytest.approx(1.1)
+    assert ours["ratio_ci"] == pytest.approx([0.9, 1.3])
+    lines = table([floor, ours]).splitlines()
+    assert lines[2].split() == ["vfmigrate", "6", "1.100", "s", "1.10", "0.90–1.30"]
+
+
+def test_targets_compare_with_the_floor_a_named_peer_or_a_time_and_say_whether_they_are_met():
+    labels = {"up": "up", "cold-status": "cold status", "status-10k": "status, 10,000 files"}
+    results = {
+        "up": _cases(floor=[1.0, 2.0, 1.0], vfmigrate=[1.04, 2.2, 1.04]),  # 1.04x per round, 1.1x in the slow one
+        "cold-status": _cases(floor=[0.02] * 3, vfmigrate=[0.03] * 3, yoyo=[0.1] * 3, alembic=[0.12] * 3),
+        "status-10k": _cases(floor=[0.2] * 3, vfmigrate=[0.4, 0.6, 0.45]),
+    }
+    found = {(t["workload"], t["against"]): t for t in targets(results, labels)}
+
+    assert set(found) == {("up", "floor"), ("cold-status", "yoyo"), ("cold-status", "alembic"), ("status-10k", None)}
+    assert found["up", "floor"]["value"] == pytest.approx(1.04) and found["up", "floor"]["met"] is True
+    assert found["cold-status", "yoyo"]["value"] == pytest.approx(0.3) and found["cold-status", "yoyo"]["met"]
+    assert found["cold-status", "alembic"]["value"] == pytest.approx(0.25)
+    assert found["cold-status", "alembic"]["met"] is False  # at most a fifth of Alembic's
+    assert found["status-10k", None]["value"] == pytest.approx(0.45) and found["status-10k", None]["met"] is True
+    # A peer that did not run: the target is not measured rather than met.
+    (cold,) = [t for t in targets({"cold-status": _cases(floor=[0.02], vfmigrate=[0.03])}, labels)
+               if t["against"] == "yoyo"]
+    assert cold["value"] is None and cold["met"] is None

@@ -1,0 +1,178 @@
+"""The workloads the budget reads. Each prepares every tool's folder (untimed), times the tools
+in rounds (:func:`bench.stats.run_rounds`) and returns one case per tool with its times."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sql import (DATA_MIGRATION, Migration, count_small_tables, data_migrated, make_items_db, many_migrations,
+                  small_migrations)
+from .stats import BenchError, Case, run_rounds
+from .tools import Tool, Vfmigrate
+
+
+@dataclass(frozen=True)
+class Sizes:
+    small: int  # migrations of up, status and no-op up (a table and an index each)
+    cold: int  # applied migrations of the small project of the cold status
+    files: tuple[int, int]  # migration files of the two `status` over many files (1 % of them pending)
+    rows: int  # rows of the data migration
+    # up and the data migration have the tightest targets (1.05x and 1.03x the floor) and the
+    # noisiest times (fsync; an UPDATE's CPU time): the floor and vfmigrate run this many times
+    # the rounds there, the peers the rounds alone.
+    paired: int
+
+
+FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, paired=4)
+TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, paired=1)
+WORKLOADS = ("up", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k")
+
+
+def labels(sizes: Sizes) -> dict[str, str]:
+    return {"up": f"up, {sizes.small} migrations", "data": f"data migration, {sizes.rows:,} rows",
+            "cold-status": f"cold status, {sizes.cold} applied", "status": f"status, {sizes.small} applied",
+            "noop-up": f"no-op up, {sizes.small} applied", "status-1k": f"status, {sizes.files[0]:,} files",
+            "status-10k": f"status, {sizes.files[1]:,} files"}
+
+
+class Bench:
+    """What the workloads share: the work folder (``<work>/<set>/<tool>/``, each with the tool's
+    migrations and ``db.sqlite``), the tools, the sizes, the rounds and the environment."""
+
+    def __init__(self, work: Path, tools: list[Tool], sizes: Sizes, rounds: int, env: dict[str, str],
+                 say: Callable[[str], None] = print) -> None:
+        self.work, self.tools, self.sizes, self.rounds, self.env, self.say = work, tools, sizes, rounds, env, say
+
+    def timed(self, argv: list[str], cwd: Path) -> float:
+        """Run one command; its wall-clock seconds. Raises BenchError when it exits non-zero."""
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["(no message)"])[-1]
+            raise BenchError(f"{Path(argv[0]).name} {' '.join(argv[1:2])}... exited {done.returncode}: {last[:200]}")
+        return seconds
+
+    def folder(self, migration_set: str, tool: Tool, migrations: list[Migration]) -> Path:
+        """``tool``'s folder for a migration set, its files written the first time."""
+        folder = self.work / migration_set / tool.name
+        if not folder.exists():
+            tool.prepare(folder, migrations)
+        return folder
+
+    def applied(self, migration_set: str, tool: Tool, migrations: list[Migration]) -> Path:
+        """``tool``'s folder with all of ``migrations`` applied by the tool itself (untimed)."""
+        folder = self.folder(migration_set, tool, migrations)
+        db = folder / "db.sqlite"
+        if not db.exists() or count_small_tables(db) != len(migrations):
+            fresh(folder)
+            self.timed(tool.up(folder), folder)
+            expect_tables(db, len(migrations), tool)
+        return folder
+
+
+def fresh(folder: Path, template: Path | None = None) -> None:
+    """Remove the database and what a tool wrote beside it (journal, event log); copy ``template``
+    in its place; flush the writes to disk, so that they are not paid by the next timed run."""
+    for path in folder.glob("db.sqlite*"):
+        path.unlink()
+    if template is not None:
+        shutil.copyfile(template, folder / "db.sqlite")
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def expect_tables(db: Path, count: int, tool: Tool) -> None:
+    found = count_small_tables(db)
+    if found != count:
+        raise BenchError(f"{tool.name} left {found} of the {count} tables")
+
+
+def _up_each_round(b: Bench, migration_set: str, migrations: list[Migration], check: Callable[[Path, Tool], None],
+                   template: Path | None = None) -> list[Case]:
+    """``up`` into a new database (or a copy of ``template``) every round; ``check`` raises when a
+    tool did not do the work (untimed). The floor and vfmigrate, which the targets compare, take
+    part in ``paired`` times as many rounds as the peers."""
+    cases = []
+    for tool in b.tools:
+        folder = b.folder(migration_set, tool, migrations)
+
+        def run(tool=tool, folder=folder) -> float:
+            seconds = b.timed(tool.up(folder), folder)
+            check(folder / "db.sqlite", tool)
+            return seconds
+
+        rounds = 0 if tool.name in ("floor", "vfmigrate") else b.rounds
+        cases.append(Case(tool.name, run, lambda folder=folder: fresh(folder, template), rounds))
+    run_rounds(cases, b.rounds * b.sizes.paired, b.say)
+    return cases
+
+
+def up(b: Bench) -> list[Case]:
+    migrations = small_migrations(b.sizes.small)
+    return _up_each_round(b, "small", migrations, lambda db, tool: expect_tables(db, len(migrations), tool))
+
+
+def data(b: Bench) -> list[Case]:
+    """One migration (ALTER TABLE, then an UPDATE of every row) on a copy of a table of ``rows`` rows."""
+    template = b.work / "items.sqlite"
+    if not template.exists():
+        make_items_db(template, b.sizes.rows)
+
+    def check(db: Path, tool: Tool) -> None:
+        if not data_migrated(db):
+            raise BenchError(f"{tool.name} did not fill the new column")
+
+    return _up_each_round(b, "data", [DATA_MIGRATION], check, template)
+
+
+def _on_applied(b: Bench, migration_set: str, count: int, command: str) -> list[Case]:
+    """``status`` or a no-op ``up`` on each tool's database with ``count`` migrations applied."""
+    migrations = small_migrations(count)
+    cases = []
+    for tool in b.tools:
+        try:
+            folder = b.applied(migration_set, tool, migrations)
+        except BenchError as exc:
+            b.say(f"  {tool.name}: failed, left out: {exc}")
+            cases.append(Case(tool.name, lambda: 0.0, error=f"applying the migrations first: {exc}"))
+            continue
+        argv = getattr(tool, command)(folder)
+        cases.append(Case(tool.name, lambda argv=argv, folder=folder: b.timed(argv, folder)))
+    run_rounds(cases, b.rounds, b.say)
+    return cases
+
+
+def status_files(b: Bench, count: int) -> list[Case]:
+    """``status`` over ``count`` files, 1 % of them pending: vfmigrate, and the floor reading the
+    same folder and database. The peers are not run here (no target reads them)."""
+    vfm = next(t for t in b.tools if isinstance(t, Vfmigrate))
+    floor = next(t for t in b.tools if t.name == "floor")
+    folder = b.folder(f"files-{count}", vfm, many_migrations(count))
+    if not (folder / "db.sqlite").exists():
+        try:
+            b.timed(vfm.command(folder, "up", "--to", str(count - count // 100)), folder)
+        except BenchError:
+            fresh(folder)
+            raise
+    commands = {tool.name: tool.status(folder) for tool in (floor, vfm)}
+    cases = [Case(name, lambda argv=argv: b.timed(argv, folder)) for name, argv in commands.items()]
+    run_rounds(cases, b.rounds, b.say)
+    return cases
+
+
+RUN: dict[str, Callable[[Bench], list[Case]]] = {
+    "up": up, "data": data,
+    "cold-status": lambda b: _on_applied(b, "cold", b.sizes.cold, "status"),
+    "status": lambda b: _on_applied(b, "small", b.sizes.small, "status"),
+    "noop-up": lambda b: _on_applied(b, "small", b.sizes.small, "up"),
+    "status-1k": lambda b: status_files(b, b.sizes.files[0]),
+    "status-10k": lambda b: status_files(b, b.sizes.files[1]),
+}
