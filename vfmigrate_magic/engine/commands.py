@@ -11,7 +11,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing itself is 4 ms of every start
 
 from .config import Target
 from .results import CreatedMigration, ExecutionMode, HistoryEvent, RunReport, StatusReport
