@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -15,7 +13,6 @@ import pytest
 from helpers import file_digest, run_process
 
 from vfmigrate_magic import cli
-from vfmigrate_magic.arguments import build_parser
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vfmigrate_magic"
 

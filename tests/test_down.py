@@ -130,7 +130,6 @@ def test_a_down_that_adds_violations_is_rolled_back_naming_table_row_and_parent(
     migrations_dir.add("005_more_parents.sql", "INSERT INTO parents (id, name) VALUES (3, 'p3');",
                        "DELETE FROM parents WHERE id = 2;")  # a wrong DOWN: orphans child 20
     assert run("up")[0] == 0
-    before = file_digest(db_path)
     code, out, err = run("down")
     assert code == 1
     assert err == ("vfmigrate: error: 005_more_parents.sql (DOWN): foreign_key_check: 1 row with a missing parent "

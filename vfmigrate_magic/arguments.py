@@ -26,37 +26,26 @@ def add_target_options(parser: argparse.ArgumentParser, default) -> None:
                        help="how long to wait for another writer's lock (env VFMIGRATE_BUSY_TIMEOUT; default 30)")
 
 
-MAX_VERSION = 2**63 - 1  # SQLite's largest INTEGER
+MAX_VERSION = 2**63 - 1  # SQLite's largest INTEGER (engine.files.MAX_VERSION)
 
 
-def _version(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a version number: {text!r}") from None
-    if not 0 <= value <= MAX_VERSION:
-        raise argparse.ArgumentTypeError(f"a version is a whole number from 0 to {MAX_VERSION}, not {value}")
-    return value
+def _bounded(convert: type, low: float, high: float, noun: str, rule: str):
+    """An argparse ``type``: ``convert(text)`` within ``low``..``high`` (NaN is outside)."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {noun}: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{rule}, not {text.strip()}")
+        return value
+    return parse
 
 
-def _steps(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of steps: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"a number of steps is 1 or more, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= value <= 86400:  # also refuses inf and nan
-        raise argparse.ArgumentTypeError(f"a number of seconds from 0 to 86400 (one day), not {text}")
-    return value
+_version = _bounded(int, 0, MAX_VERSION, "a version number", f"a version is a whole number from 0 to {MAX_VERSION}")
+_steps = _bounded(int, 1, MAX_VERSION, "a number of steps", "a number of steps is 1 or more")
+# config.resolve checks the same range for the environment and pyproject.toml.
+_seconds = _bounded(float, 0, 86400, "a number of seconds", "a number of seconds from 0 to 86400 (one day)")
 
 
 def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentParser] | None = None,

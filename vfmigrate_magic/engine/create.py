@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
-from .errors import BadMigrationFile, DatabaseError, RefusedByState, UsageError
+from .errors import DatabaseError, RefusedByState, UsageError
 from .files import FILE_PATTERN, Migration, discover, parse_text
 from .results import CreatedMigration
 

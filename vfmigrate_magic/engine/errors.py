@@ -148,7 +148,7 @@ class ForeignKeyViolations(MigrationFailed):
                  applied: tuple[int, ...] = ()) -> None:
         self.file, self.statement, self.line, self.sql = file, 0, 0, ""
         self.direction, self.applied, self.violations = direction, applied, violations
-        count = f"1 row with a missing parent that was" if len(violations) == 1 else \
+        count = "1 row with a missing parent that was" if len(violations) == 1 else \
             f"{len(violations)} rows with a missing parent that were"
         shown = "; ".join(violations[:3]) + (f"; and {len(violations) - 3} more" if len(violations) > 3 else "")
         self.reason = f"foreign_key_check: {count} not there before ({shown})"

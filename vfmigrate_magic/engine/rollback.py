@@ -5,12 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .errors import BadMigrationFile, ChecksumMismatch, IrreversibleMigration, MissingMigrationFile, RefusedByState, UsageError
+from .errors import ChecksumMismatch, IrreversibleMigration, MissingMigrationFile, UsageError
 from .files import Migration, discover, validate_all
-from .history import EventLog
-from .results import ExecutionMode, RunReport
-from .run import Migrator, engine_connection, label_of, refused, run_plan
-from .sqlite import backup, backup_path, database_path, foreign_key_check, integrity_check
+from .results import RunReport
+from .run import Migrator
+from .sqlite import backup, backup_path, database_path
 from .tracker import VersionTracker
 
 
@@ -69,33 +68,8 @@ class RollbackManager(Migrator):
         under the write lock (its path is in the report); a backup that cannot be written
         stops the run before any change. DRY_RUN runs them all and rolls back.
         """
-        label = label_of(conn, database)
-        with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
-            tracker = VersionTracker(conn)
-            try:
-                before = tracker.current_version()
-                plan = self.plan(conn, steps=steps, to=to, all=all)
-            except (RefusedByState, BadMigrationFile) as exc:
-                refused(log, label, "down", self.mode, exc)
-                raise
+        def back_up(version: int) -> str | None:
             db = database_path(conn)
-            applying = self.mode is ExecutionMode.APPLY
-            saved = None
-            if plan:
-                log.open()  # a run that cannot be recorded does not start
-            if plan and applying and self.backup and db:
-                saved = str(backup(conn, backup_path(Path(db), f"v{before}")))
-            results = run_plan(conn, plan, "down", self.mode, self.hooks, label, log) if plan else []
-            ran = any(not r.skipped for r in results)
-            return RunReport(
-                database=label,
-                direction="down",
-                mode=self.mode,
-                results=tuple(results),
-                version_before=before,
-                version_after=tracker.current_version() if applying else before,
-                backup_path=saved,
-                integrity=integrity_check(conn) if ran and applying else "ok",
-                foreign_key_violations=foreign_key_check(conn) if ran and applying else (),
-                warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings),
-            )
+            return str(backup(conn, backup_path(Path(db), f"v{version}"))) if self.backup and db else None
+
+        return self._run(conn, database, "down", lambda: self.plan(conn, steps=steps, to=to, all=all), back_up)

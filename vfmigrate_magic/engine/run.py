@@ -25,13 +25,15 @@ from .errors import (
 )
 from .files import Migration
 from .history import EventLog
-from .results import ExecutionMode, HistoryEvent, MigrationResult, StatementResult
+from .results import ExecutionMode, HistoryEvent, MigrationResult, RunReport, StatementResult
 from .sqlite import (
     Transaction,
     added_violations,
     data_version,
     database_path,
+    foreign_key_check,
     foreign_keys_off,
+    integrity_check,
     keep_journal,
     now_iso,
     now_precise,
@@ -79,6 +81,43 @@ class Migrator:
         self.backup = backup
         self.hooks = Hooks(on_start, on_result, progress_handler, progress_every)
 
+    def _run(self, conn: sqlite3.Connection, database: str | None, direction: str,
+             plan: Callable[[], list[Migration]],
+             before_run: Callable[[int], str | None] | None = None) -> RunReport:
+        """What ``migrate_up`` and ``rollback`` share: set the connection up, ``plan()``
+        (a refusal is logged), ``before_run(version)`` (the backup; returns its path), run
+        the plan, and report, with the checks after a run that changed the database."""
+        label = database or database_path(conn) or ":memory:"
+        with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
+            tracker = VersionTracker(conn)
+            try:
+                before = tracker.current_version()
+                migrations = plan()
+            except (RefusedByState, BadMigrationFile) as exc:
+                _refused(log, label, direction, self.mode, exc)
+                raise
+            applying = self.mode is ExecutionMode.APPLY
+            saved = None
+            results = []
+            if migrations:
+                log.open()  # a run that cannot be recorded does not start
+                if applying and before_run is not None:
+                    saved = before_run(before)
+                results = run_plan(conn, migrations, direction, self.mode, self.hooks, label, log)
+            changed = applying and any(not r.skipped for r in results)
+            return RunReport(
+                database=label,
+                direction=direction,
+                mode=self.mode,
+                results=tuple(results),
+                version_before=before,
+                version_after=tracker.current_version() if applying else before,
+                backup_path=saved,
+                integrity=integrity_check(conn) if changed and direction == "down" else "ok",
+                foreign_key_violations=foreign_key_check(conn) if changed else (),
+                warnings=tuple(f"{m.filename}: {w}" for m in migrations for w in m.warnings),
+            )
+
 
 @contextlib.contextmanager
 def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
@@ -95,16 +134,13 @@ def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.isolation_level = saved
 
 
-def refused(log: EventLog, label: str, direction: str, mode: ExecutionMode, exc: MigrationError) -> None:
+def _refused(log: EventLog, label: str, direction: str, mode: ExecutionMode, exc: MigrationError) -> None:
     """Log a run refused before any SQL ran (a changed file, a bad one, out of order, ...)."""
-    version = getattr(exc, "version", None)
-    name = getattr(exc, "name", "") if isinstance(getattr(exc, "name", ""), str) else ""
-    if version is None and isinstance(exc, BadMigrationFile):
-        prefix = exc.file.split("_", 1)[0]
-        version = int(prefix) if prefix.isdigit() and len(prefix) < 19 else 0
+    version = getattr(exc, "version", 0)
+    name = getattr(exc, "name", "")
     try:
-        log.write(HistoryEvent(now_precise(), label, version or 0, name, direction, mode.value, "refused", 0.0,
-                               error=str(exc)))
+        log.write(HistoryEvent(now_precise(), label, version, name if isinstance(name, str) else "",
+                               direction, mode.value, "refused", 0.0, error=str(exc)))
     except MigrationError:
         pass  # the log cannot be opened: the refusal itself is the news
 
@@ -345,7 +381,3 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
     )
 
 
-def label_of(conn: sqlite3.Connection, database: str | None) -> str:
-    """The name a run goes by in messages, reports and the log: the database file it is
-    for (given by the caller), else the connection's own file, else ``:memory:``."""
-    return database or database_path(conn) or ":memory:"

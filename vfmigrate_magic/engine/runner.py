@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from .errors import BadMigrationFile, ChecksumMismatch, OutOfOrder, RefusedByState
+from .errors import ChecksumMismatch, OutOfOrder
 from .files import Migration, discover, validate_all
-from .history import EventLog
 from .results import ExecutionMode, RunReport
-from .run import Migrator, engine_connection, label_of, refused, run_plan
-from .sqlite import foreign_key_check
+from .run import Migrator
 from .tracker import VersionTracker
 
 
@@ -68,27 +66,4 @@ class MigrationRunner(Migrator):
         MigrationFailed when a statement fails or foreign_key_check finds new violations
         (that migration is rolled back, earlier ones stay applied).
         """
-        label = label_of(conn, database)
-        with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
-            tracker = VersionTracker(conn)
-            try:
-                before = tracker.current_version()
-                plan = self.plan(conn, to, migrations=migrations)
-            except (RefusedByState, BadMigrationFile) as exc:
-                refused(log, label, "up", self.mode, exc)
-                raise
-            if plan:
-                log.open()  # a run that cannot be recorded does not start
-            results = run_plan(conn, plan, "up", self.mode, self.hooks, label, log) if plan else []
-            ran = any(not r.skipped for r in results)
-            applying = self.mode is ExecutionMode.APPLY
-            return RunReport(
-                database=label,
-                direction="up",
-                mode=self.mode,
-                results=tuple(results),
-                version_before=before,
-                version_after=tracker.current_version() if applying else before,
-                foreign_key_violations=foreign_key_check(conn) if ran and applying else (),
-                warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings),
-            )
+        return self._run(conn, database, "up", lambda: self.plan(conn, to, migrations=migrations))
