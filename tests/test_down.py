@@ -72,7 +72,7 @@ def test_down_writes_an_online_backup_first_and_prints_its_path(applied, db_path
 
 def test_backup_waits_for_the_write_lock_and_leaves_nothing_when_it_is_not_granted(tmp_path):
     from vfmigrate_magic.engine.errors import DatabaseLocked
-    from vfmigrate_magic.engine.sqlite import backup
+    from vfmigrate_magic.engine.backup import backup
 
     db = tmp_path / "app.db"
     with sqlite3.connect(db) as setup:
@@ -94,7 +94,7 @@ def test_backup_waits_for_the_write_lock_and_leaves_nothing_when_it_is_not_grant
 
 
 def test_backup_of_a_wal_database_holds_what_is_still_in_the_wal_file(tmp_path):
-    from vfmigrate_magic.engine.sqlite import backup
+    from vfmigrate_magic.engine.backup import backup
 
     db = tmp_path / "app.db"
     conn = sqlite3.connect(db, isolation_level=None)

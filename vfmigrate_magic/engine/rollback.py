@@ -9,7 +9,8 @@ from .errors import ChecksumMismatch, IrreversibleMigration, MissingMigrationFil
 from .files import Migration, discover, validate_all
 from .results import RunReport
 from .run import Migrator
-from .sqlite import backup, backup_path, database_path
+from .backup import backup, backup_path
+from .sqlite import database_path
 from .tracker import VersionTracker
 
 

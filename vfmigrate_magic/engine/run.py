@@ -1,6 +1,6 @@
 """The run loop shared by ``up`` and ``down``: the constructor both drivers share, the
-connection set up for a run (autocommit, foreign keys off), each migration's transaction
-with its tracking row, the re-checks inside it, callbacks, and the event log.
+connection set up for a run (autocommit, foreign keys off), the plan run in order with the
+callbacks and the event log. One migration's transaction is :mod:`.step`.
 """
 
 from __future__ import annotations
@@ -13,37 +13,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import (
-    ChecksumMismatch,
-    ForeignKeyViolations,
-    MigrationError,
-    MigrationFailed,
-    MigrationInterrupted,
-    RefusedByState,
-    BadMigrationFile,
-    UsageError,
-)
+from .errors import BadMigrationFile, MigrationError, RefusedByState, UsageError
 from .files import Migration
 from .history import EventLog
-from .results import ExecutionMode, HistoryEvent, MigrationResult, RunReport, StatementResult
+from .results import ExecutionMode, HistoryEvent, MigrationResult, RunReport
 from .sqlite import (
     Transaction,
-    added_violations,
-    data_version,
     database_path,
     foreign_key_check,
     foreign_keys_off,
     integrity_check,
     keep_journal,
-    now_iso,
     now_precise,
     release_journal,
-    schema_objects,
-    translate,
-    violations,
 )
-from .statements import TRACKING_TABLE, WATCHED_ACTIONS, guard_tracking_table
-from .tracker import AppliedMigration, VersionTracker
+from .step import Guard, RunState, apply_one, execute, track
+from .tracker import VersionTracker
 
 ResultCallback = Callable[[MigrationResult], None]
 StartCallback = Callable[[Migration, str], None]
@@ -158,7 +143,7 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
     results: list[MigrationResult] = []
     if hooks.progress_handler is not None:
         conn.set_progress_handler(hooks.progress_handler, hooks.progress_every)
-    guard = _Guard()
+    guard = Guard()
     conn.set_authorizer(guard)
     current: Migration | None = None
     started = 0.0
@@ -176,12 +161,12 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                 scope = contextlib.closing(work)
             with scope:
                 VersionTracker(work).ensure_table()
-                state = _State(VersionTracker(work), guard)
+                state = RunState(VersionTracker(work), guard)
                 for current in plan:
                     started = time.perf_counter()
                     if hooks.on_start is not None:
                         hooks.on_start(current, direction)
-                    result = _apply_one(work, state, current, direction, mode, results, describe=True)
+                    result = apply_one(work, state, current, direction, mode, results, describe=True)
                     results.append(result)
                     log.write(_event(label, result))
             current = None
@@ -190,7 +175,7 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                     hooks.on_result(result)
             return results
         tracker = VersionTracker(conn)
-        state = _State(tracker, guard)
+        state = RunState(tracker, guard)
         ensured = False
         # One journal file for the whole run, not one created and deleted per migration.
         kept_journal = len(plan) > 1 and keep_journal(conn)
@@ -203,14 +188,14 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                     if direction == "up" and not ensured:
                         tracker.ensure_table()  # in the first migration's transaction
                         ensured = True
-                    result = _apply_one(conn, state, current, direction, mode, results)
+                    result = apply_one(conn, state, current, direction, mode, results)
             else:
                 # '-- vfmigrate: no-transaction': statements run as written (autocommit),
                 # then the tracking row in a transaction of its own. Not atomic, by request.
                 result = execute(conn, current, direction, mode, done=results)
                 with Transaction(conn, label), guard.allowing():
                     tracker.ensure_table()
-                    _track(tracker, current, direction, result)
+                    track(tracker, current, direction, result)
                 state.forget()
             results.append(result)
             if not result.skipped:
@@ -238,146 +223,6 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
             conn.set_progress_handler(None, 0)
 
 
-class _Guard:
-    """The authorizer a run sets on its connection: it denies every change to
-    ``schema_migrations`` (see ``guard_tracking_table``) but the engine's own, made with
-    ``allowed`` set. Set once for the run: setting an authorizer discards every prepared
-    statement of the connection."""
-
-    def __init__(self) -> None:
-        self.allowed = False
-
-    def __call__(self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
-        if self.allowed or action not in WATCHED_ACTIONS:
-            return sqlite3.SQLITE_OK
-        return guard_tracking_table(action, arg1, arg2, db, source)
-
-    @contextlib.contextmanager
-    def allowing(self) -> Iterator[None]:
-        self.allowed = True
-        try:
-            yield
-        finally:
-            self.allowed = False
-
-
 def _event(label: str, result: MigrationResult) -> HistoryEvent:
     return HistoryEvent(now_precise(), label, result.version, result.name, result.direction, result.mode.value,
                         "ok", round(result.duration_ms, 3), result.rows_changed)
-
-
-class _State:
-    """The tracking rows and the foreign-key violations as last read inside a migration's
-    transaction, kept in step with this run's own writes. They are read again only when
-    another connection has committed since (``PRAGMA data_version`` changed): another runner
-    may have applied or rolled back any of the migrations still to come."""
-
-    def __init__(self, tracker: VersionTracker, guard: _Guard) -> None:
-        self.tracker = tracker
-        self.guard = guard
-        self.rows: dict[int, AppliedMigration] = {}
-        self.violations: list[tuple] = []
-        self.seen: int | None = None
-
-    def refresh(self, conn: sqlite3.Connection) -> None:
-        """Call inside the transaction, once the write lock is held."""
-        version = data_version(conn)
-        if version != self.seen:
-            self.rows = self.tracker.applied()
-            self.violations = violations(conn)
-            self.seen = version
-
-    def forget(self) -> None:
-        self.seen = None
-
-
-def _apply_one(conn: sqlite3.Connection, state: _State, migration: Migration, direction: str,
-               mode: ExecutionMode, done: list[MigrationResult], *, describe: bool = False) -> MigrationResult:
-    """Inside the migration's transaction: re-check its state (another runner may have got
-    there first while we waited for the lock), run it, check foreign keys, record it."""
-    state.refresh(conn)
-    row = state.rows.get(migration.version)
-    if (direction == "up") == (row is not None):
-        if row is not None and row.checksum != migration.checksum:
-            raise ChecksumMismatch(migration.version, migration.filename, row.checksum, migration.checksum)
-        return MigrationResult(migration.version, migration.name, direction, mode, 0.0, skipped=True)
-    if direction == "down" and max(state.rows) != migration.version:
-        # A concurrent runner applied something newer: rolling this back would be out of order.
-        raise RefusedByState(
-            f"{migration.filename}: another runner applied version {max(state.rows)} "
-            "meanwhile; run 'vfmigrate status' and try again. Nothing more was rolled back."
-        )
-    result = execute(conn, migration, direction, mode, done=done, describe=describe)
-    after = violations(conn)
-    added = added_violations(state.violations, after)
-    if added:
-        raise ForeignKeyViolations(migration.filename, added, direction=direction,
-                                   applied=tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY))
-    state.violations = after
-    with state.guard.allowing():
-        row = _track(state.tracker, migration, direction, result)
-    if row is None:
-        del state.rows[migration.version]
-    else:
-        state.rows[migration.version] = row
-    return result
-
-
-def _track(tracker: VersionTracker, migration: Migration, direction: str,
-           result: MigrationResult) -> AppliedMigration | None:
-    """Write (up) or delete (down) the migration's tracking row; returns the row written."""
-    if direction == "up":
-        row = AppliedMigration(migration.version, migration.name, now_iso(), migration.checksum,
-                               round(result.duration_ms))
-        tracker.record(row.version, row.name, row.applied_at, row.checksum, row.execution_time_ms)
-        return row
-    tracker.remove(migration.version)
-    return None
-
-
-def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode: ExecutionMode,
-            *, done: list[MigrationResult] = (), describe: bool = False) -> MigrationResult:
-    """Run the UP or DOWN statements of ``migration`` on ``conn``; returns what they did.
-
-    Changes the database (within the caller's transaction, if any); the run's authorizer
-    denies a statement that would change ``schema_migrations``. ``describe`` also compares
-    the schema before and after (the dry run's "creates"/"drops"). Raises :class:`MigrationFailed` naming the
-    statement and line of the first error, and the migrations of ``done`` (this run's
-    earlier results) that stay applied.
-    """
-    before = schema_objects(conn) if describe else None
-    statements = migration.statements(direction)
-    changed: list[int] = []
-    first = total = conn.total_changes
-    start = time.perf_counter()
-    for stmt in statements:
-        try:
-            conn.execute(stmt.sql)
-        except sqlite3.Error as exc:
-            reason = str(exc)
-            if "database is locked" in reason or "readonly" in reason or "not a database" in reason:
-                raise translate(exc, migration.filename) from exc
-            if reason == "not authorized":
-                reason = f"it would change {TRACKING_TABLE}, where vfmigrate records what is applied"
-            # A KeyboardInterrupt raised in a progress handler reaches us as "interrupted".
-            error = MigrationInterrupted if reason == "interrupted" else MigrationFailed
-            applied = tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY)
-            raise error(migration.filename, stmt.index, stmt.line, reason,
-                        direction=direction, sql=stmt.summary, applied=applied) from exc
-        changed.append(conn.total_changes - total)
-        total = conn.total_changes
-    duration = (time.perf_counter() - start) * 1000
-    created = dropped = altered = ()
-    if before is not None:
-        after = schema_objects(conn)
-        created = tuple(f"{kind} {name}" for kind, name in sorted(after.keys() - before.keys()) if name != TRACKING_TABLE)
-        dropped = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() - after.keys()))
-        altered = tuple(f"{kind} {name}" for kind, name in sorted(before.keys() & after.keys())
-                        if before[kind, name] != after[kind, name])
-    return MigrationResult(
-        migration.version, migration.name, direction, mode, duration, total - first,
-        tuple(StatementResult(s.index, s.line, s.summary, n) for s, n in zip(statements, changed)),
-        created, dropped, altered, False, migration.warnings,
-    )
-
-

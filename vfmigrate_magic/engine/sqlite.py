@@ -1,5 +1,5 @@
-"""Everything SQLite-specific: opening a database, the transaction helper, locking, schema
-snapshots, integrity checks and online backups. Another backend would replace this module.
+"""Everything SQLite-specific: opening a database, the transaction helper, locking, the
+journal, schema snapshots and the integrity and foreign-key checks (backups: :mod:`.backup`).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ _NEEDS_RECOVERY = {776, 264}
 
 
 def _open(db: Path, mode: str, busy_timeout: float) -> sqlite3.Connection:
-    uri = f"file:{_uri_path(db.resolve())}?mode={mode}"
+    uri = f"file:{uri_path(db.resolve())}?mode={mode}"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
     try:
         # Reading the schema proves this is a SQLite database before anything is written.
@@ -74,7 +74,7 @@ def require_folder(db: Path) -> None:
         raise DatabaseError(f"{db}: the folder {db.parent} does not exist; create it first or fix the path")
 
 
-def _uri_path(path: Path) -> str:
+def uri_path(path: Path) -> str:
     """``path`` escaped for a ``file:`` URI (the characters SQLite's URI parser treats specially)."""
     return str(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
 
@@ -218,67 +218,7 @@ def foreign_keys_off(conn: sqlite3.Connection) -> Iterator[None]:
             conn.execute(f"PRAGMA foreign_keys={'ON' if was else 'OFF'}")
 
 
-_ROLLBACK_JOURNAL_MODES = {"delete", "truncate", "persist"}
-PARTIAL_SUFFIX = ".partial"
-
-
-def backup(conn: sqlite3.Connection, target: Path) -> Path:
-    """Write a consistent copy of ``conn``'s database to the new file ``target``, synced.
-
-    Takes the write lock first (``BEGIN IMMEDIATE``, waiting out the busy timeout), so a
-    locked database leaves no copy behind, and no one writes while the copy is made. The copy
-    is written as ``target`` + ``.partial`` in the same folder, synced, then renamed to
-    ``target`` and the folder synced: a killed or failed backup never leaves a file under a
-    backup's name. With a rollback journal on POSIX the file itself is copied (at the
-    kernel's speed); otherwise (WAL, whose recent commits live in the -wal file) SQLite's
-    online backup API copies it page by page from a second, read-only connection.
-
-    Raises DatabaseLocked when the lock is not granted, and DatabaseError (the partial file
-    removed) when the copy cannot be written; the database is unchanged either way.
-    """
-    db = database_path(conn)
-    if db is None:
-        raise DatabaseError("an in-memory database cannot be backed up to a file")
-    partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    with Transaction(conn, db, rollback=True):
-        try:
-            if os.name == "posix" and _journal_mode(conn) in _ROLLBACK_JOURNAL_MODES:
-                import shutil  # only a down with a backup needs it
-
-                shutil.copyfile(db, partial)  # sendfile(2) on Linux
-            else:
-                source = sqlite3.connect(f"file:{_uri_path(Path(db))}?mode=ro", uri=True)
-                dest = sqlite3.connect(partial)
-                try:
-                    source.backup(dest)
-                finally:
-                    dest.close()
-                    source.close()
-            _sync(partial)
-            os.replace(partial, target)
-            _sync(target.parent)
-        except BaseException as exc:
-            partial.unlink(missing_ok=True)
-            if isinstance(exc, (OSError, sqlite3.Error)):
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                raise DatabaseError(
-                    f"{target}: cannot write the backup ({reason}); free some space or fix the "
-                    "folder's permissions, or roll back without one (--no-backup). Nothing was changed."
-                ) from exc
-            raise
-    return target
-
-
-def _sync(path: Path) -> None:
-    """fsync a file or (on POSIX) a folder, so a rename into it survives a power cut."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _journal_mode(conn: sqlite3.Connection) -> str:
+def journal_mode(conn: sqlite3.Connection) -> str:
     return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
 
@@ -294,7 +234,7 @@ def keep_journal(conn: sqlite3.Connection) -> bool:
     mode the database was given is left alone. Returns whether it switched; call
     :func:`release_journal` when done.
     """
-    if _journal_mode(conn) != "delete":
+    if journal_mode(conn) != "delete":
         return False
     conn.execute("PRAGMA journal_mode=PERSIST")
     return True
@@ -308,18 +248,6 @@ def release_journal(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.Error:
         pass
-
-
-def backup_path(db: Path, label: str) -> Path:
-    """A new file name beside ``db`` for a backup: ``<db>.<UTC time>.<label>.bak``."""
-    from datetime import datetime, timezone
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    candidate = db.with_name(f"{db.name}.{stamp}.{label}.bak")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = db.with_name(f"{db.name}.{stamp}.{label}.{n}.bak")
-    return candidate
 
 
 def now_precise() -> str:
