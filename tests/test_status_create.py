@@ -58,13 +58,14 @@ def test_status_never_changes_or_creates_the_database(migrations_dir, db_path, r
     assert file_digest(db_path) == before
 
 
-def test_create_writes_the_next_zero_padded_version_with_a_header(migrations_dir, run):
+def test_create_writes_the_next_zero_padded_version_with_a_header(migrations_dir, run, monkeypatch):
+    monkeypatch.setenv("VFMIGRATE_AUTHOR", "Grace Hopper")
     migrations_dir.add("001_users.sql", "CREATE TABLE users (x);", "DROP TABLE users;")
     code, out, _ = run("create", "Add user roles")
     path = migrations_dir.path / "002_add_user_roles.sql"
     assert code == 0 and out == "Created migrations/002_add_user_roles.sql\n"
     text = path.read_text()
-    assert text.startswith("-- Migration: 002_add_user_roles\n-- Description: Add user roles\n-- Author: ")
+    assert text.startswith("-- Migration: 002_add_user_roles\n-- Description: Add user roles\n-- Author: Grace Hopper\n")
     assert "-- === UP MIGRATION ===" in text and "-- === DOWN MIGRATION ===" in text
     assert "-- Date: 20" in text
 

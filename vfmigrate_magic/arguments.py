@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 
+from .engine.config import MAX_BUSY_TIMEOUT
+from .engine.files import MAX_VERSION
+
 COMMANDS = ("up", "down", "status", "create", "history", "check")
 # Commands that work on the migrations folder alone, with no database named.
 FOLDER_COMMANDS = ("create", "check")
@@ -26,7 +29,6 @@ def add_target_options(parser: argparse.ArgumentParser, default) -> None:
                        help="how long to wait for another writer's lock (env VFMIGRATE_BUSY_TIMEOUT; default 30)")
 
 
-MAX_VERSION = 2**63 - 1  # SQLite's largest INTEGER (engine.files.MAX_VERSION)
 
 
 def _bounded(convert: type, low: float, high: float, noun: str, rule: str):
@@ -45,7 +47,8 @@ def _bounded(convert: type, low: float, high: float, noun: str, rule: str):
 _version = _bounded(int, 0, MAX_VERSION, "a version number", f"a version is a whole number from 0 to {MAX_VERSION}")
 _steps = _bounded(int, 1, MAX_VERSION, "a number of steps", "a number of steps is 1 or more")
 # config.resolve checks the same range for the environment and pyproject.toml.
-_seconds = _bounded(float, 0, 86400, "a number of seconds", "a number of seconds from 0 to 86400 (one day)")
+_seconds = _bounded(float, 0, MAX_BUSY_TIMEOUT, "a number of seconds",
+                    f"a number of seconds from 0 to {MAX_BUSY_TIMEOUT:g} (one day)")
 
 
 def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentParser] | None = None,

@@ -81,7 +81,7 @@ def _cmd_status(args, settings: config.Settings) -> int:
 
 
 def _cmd_create(args, settings: config.Settings) -> int:
-    created = commands.create(settings.target, args.name)
+    created = commands.create(settings.target, args.name, author=settings.author)
     print(f"Created {display_path(created.path)}")
     return EXIT_OK
 

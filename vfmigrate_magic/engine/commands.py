@@ -96,11 +96,11 @@ def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Sta
         return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name)
 
 
-def create(target: Target, name: str, *, up: str = "", down: str = "") -> CreatedMigration:
+def create(target: Target, name: str, *, up: str = "", down: str = "", author: str = "") -> CreatedMigration:
     """Write the next migration file into ``target``'s migrations folder (no database needed)."""
     from .create import create_migration
 
-    return create_migration(target.migrations, name, up=up, down=down)
+    return create_migration(target.migrations, name, up=up, down=down, author=author)
 
 
 def history(target: Target) -> list[HistoryEvent]:

@@ -59,6 +59,7 @@ class Settings:
     backup: bool = True
     config_file: Path | None = None
     names: tuple[str, ...] = ()  # every configured database name
+    author: str = ""  # written into new migration files: VFMIGRATE_AUTHOR, else the login name
 
     @property
     def target(self) -> Target:
@@ -174,7 +175,17 @@ def resolve(
             "no database given: pass --database PATH (or set DATABASE_PATH), or name databases "
             "under [tool.vfmigrate.databases] in pyproject.toml"
         )
-    return Settings(targets, timeout, bool(do_backup), file, names)
+    return Settings(targets, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login())
+
+
+def _login() -> str:
+    """The user's login name, or "" where the system has none."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on this system (OSError; KeyError before Python 3.13)
+        return ""
 
 
 def _busy_timeout(argument: float | None, env: Mapping[str, str], table: dict, file: Path | None) -> float:

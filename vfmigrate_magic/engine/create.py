@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import re
 import tempfile
@@ -48,13 +47,6 @@ def render(label: str, up: str = "", down: str = "", *, description: str = "", a
     return TEMPLATE.format(label=label, description=description, author=author, date=on, up=up, down=down)
 
 
-def default_author() -> str:
-    try:
-        return os.environ.get("VFMIGRATE_AUTHOR") or getpass.getuser()
-    except Exception:  # no user name on this system
-        return ""
-
-
 def next_version(migrations_dir: str | os.PathLike[str]) -> int:
     """One more than the highest version in the folder (1 for an empty or missing folder)."""
     root = Path(migrations_dir)
@@ -64,7 +56,7 @@ def next_version(migrations_dir: str | os.PathLike[str]) -> int:
 
 
 def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: str = "", down: str = "",
-                     description: str | None = None, author: str | None = None) -> CreatedMigration:
+                     description: str | None = None, author: str = "") -> CreatedMigration:
     """Write ``NNN_name.sql`` (next version, zero-padded to 3 digits) into the folder,
     creating the folder if needed. Never overwrites a file. Raises UsageError for a bad
     name and BadMigrationFile when the folder holds malformed files.
@@ -72,7 +64,6 @@ def create_migration(migrations_dir: str | os.PathLike[str], name: str, *, up: s
     clean = normalize_name(name)
     root = Path(migrations_dir)
     description = description if description is not None else clean.replace("_", " ").capitalize()
-    author = author if author is not None else default_author()
     try:
         root.mkdir(parents=True, exist_ok=True)
         with _folder_lock(root):
@@ -127,7 +118,7 @@ def find_named(migrations_dir: str | os.PathLike[str], name: str) -> Migration |
 
 def write_named(migrations_dir: str | os.PathLike[str], name: str, *, up: str = "", down: str = "",
                 applied: Mapping[int, str] | None = None, description: str | None = None,
-                author: str | None = None) -> tuple[CreatedMigration, str]:
+                author: str = "") -> tuple[CreatedMigration, str]:
     """Write ``up``/``down`` as migration ``name`` so that running it again updates the same
     file instead of minting a new version each time. Returns the file and what was done:
 
@@ -150,7 +141,7 @@ def write_named(migrations_dir: str | os.PathLike[str], name: str, *, up: str = 
     text = render(
         existing.label, up, down,
         description=description if description is not None else existing.description,
-        author=author if author is not None else existing.author,
+        author=existing.author,
         on=date.today().isoformat(),
     )
     fresh = _check_text(existing.path, text)

@@ -110,7 +110,8 @@ class MigrateMagics(Magics):
             sql = read_cell(args.name, cell)
             applied = self._applied(target, settings)
             created, action = write_named(target.migrations, args.name, up=sql.up, down=sql.down,
-                                          applied=applied, description=sql.description or None)
+                                          applied=applied, description=sql.description or None,
+                                          author=settings.author)
             print(_written(created.path, action, created.version in applied))
             if not (args.apply or args.dry_run):
                 for warning in sql.warnings:  # a run prints them with its summary
@@ -143,7 +144,7 @@ class MigrateMagics(Magics):
         return frames.history_frames([(t, commands.history(t)) for t in settings.targets])
 
     def _cmd_create(self, args, settings: Settings):
-        return frames.created_frame(commands.create(settings.target, args.name))
+        return frames.created_frame(commands.create(settings.target, args.name, author=settings.author))
 
     def _cmd_check(self, args, settings: Settings):
         import pandas as pd
