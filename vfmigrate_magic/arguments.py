@@ -11,9 +11,19 @@ import argparse
 from .engine.config import MAX_BUSY_TIMEOUT
 from .engine.files import MAX_VERSION
 
-COMMANDS = ("up", "down", "status", "create", "history", "check")
-# Commands that work on the migrations folder alone, with no database named.
-FOLDER_COMMANDS = ("create", "check")
+COMMANDS = ("up", "down", "status", "create", "history", "check", "schema", "diff")
+SCHEMA_FORMATS = ("text", "sql", "mermaid", "json")
+
+
+def needs_database(args: argparse.Namespace) -> bool:
+    """Whether the command works on a database, or on the migrations folder alone (``create``,
+    ``check``, ``schema --at``, ``diff`` without ``--from-database``)."""
+    command = getattr(args, "command", None)
+    if command in ("schema", "erd"):
+        return args.at is None
+    if command == "diff":
+        return args.from_database
+    return command not in ("create", "check")
 
 
 def add_target_options(parser: argparse.ArgumentParser, default) -> None:
@@ -52,12 +62,12 @@ _seconds = _bounded(float, 0, MAX_BUSY_TIMEOUT, "a number of seconds",
 
 
 def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentParser] | None = None,
-                 *, with_cli_flags: bool = True, extra_commands: dict[str, str] | None = None) -> argparse.ArgumentParser:
+                 *, with_cli_flags: bool = True, extra_commands=None) -> argparse.ArgumentParser:
     """The full argument parser: global options, then one sub-command.
 
-    ``parser_class`` defaults to ``argparse.ArgumentParser``. ``extra_commands`` (name -> help)
-    adds commands a front end has on top of the CLI's, such as the notebook's ``panel``; they
-    take the database options only.
+    ``parser_class`` defaults to ``argparse.ArgumentParser``. ``extra_commands(command)`` adds
+    the commands a front end has on top of the CLI's, such as the notebook's ``panel``:
+    ``command(name, help)`` returns the new command's parser (with the database options).
     """
     parser_class = parser_class or argparse.ArgumentParser
     parser = parser_class(
@@ -94,6 +104,23 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     create.add_argument("name", metavar="NAME", help="snake_case name, e.g. add_user_roles")
     command("history", "every up, down, dry run and failure logged for the database, with timings")
     command("check", "parse every migration file and report problems without touching a database")
-    for name, text in (extra_commands or {}).items():
-        command(name, text)
+    schema = command("schema", "the database's schema: tables, columns, keys, indexes, views, triggers")
+    schema.add_argument("--format", choices=SCHEMA_FORMATS, default="text",
+                        help="text (default); sql: CREATE statements that replay into an empty database; "
+                        "mermaid: an erDiagram; json")
+    add_at_option(schema)
+    diff = command("diff", "write the next migration: from the migrations' schema to the one in FILE")
+    diff.add_argument("--want", metavar="FILE", required=True, help="the desired schema as CREATE statements")
+    diff.add_argument("--name", metavar="NAME", default="schema_change", help="the new migration's name "
+                      "(default: schema_change)")
+    diff.add_argument("--print", dest="print_only", action="store_true", help="print the migration, write nothing")
+    diff.add_argument("--from-database", action="store_true",
+                      help="start from the live database's schema instead of the migration files' head")
+    if extra_commands is not None:
+        extra_commands(command)
     return parser
+
+
+def add_at_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--at", metavar="VERSION", type=_version,
+                        help="the schema the migration files give at VERSION, replayed in memory (no database needed)")

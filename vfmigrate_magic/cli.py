@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .arguments import FOLDER_COMMANDS, build_parser
+from .arguments import build_parser, needs_database
 from .engine import commands, config
 from .engine.errors import MigrationError
 from .engine.results import display_path
@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None),
-                                  need_database=args.command not in FOLDER_COMMANDS)
+                                  need_database=needs_database(args))
         return COMMANDS[args.command](args, settings)
     except MigrationError as exc:
         if args.traceback:
@@ -105,8 +105,35 @@ def _cmd_check(args, settings: config.Settings) -> int:
     return EXIT_OK
 
 
+def _cmd_schema(args, settings: config.Settings) -> int:
+    from .engine import schema
+
+    if args.format != "text":
+        found = commands.schema(settings.target, at=args.at, busy_timeout=settings.busy_timeout)
+        if args.format == "json":
+            import json
+
+            print(json.dumps(schema.to_json(found), indent=2))
+        else:
+            print((schema.render_sql if args.format == "sql" else schema.render_mermaid)(found).rstrip("\n"))
+        return EXIT_OK
+    for i, target in enumerate(settings.targets):
+        if i:
+            print()
+        _heading(settings, target)
+        found = commands.schema(target, at=args.at, busy_timeout=settings.busy_timeout)
+        print(schema.render_text(found).rstrip("\n") or "(no tables, views or triggers)")
+    return EXIT_OK
+
+
+def _cmd_diff(args, settings: config.Settings) -> int:
+    print(commands.diff(settings.target, args.want, name=args.name, print_only=args.print_only,
+                        from_database=args.from_database, author=settings.author, busy_timeout=settings.busy_timeout))
+    return EXIT_OK
+
+
 COMMANDS = {"up": _cmd_up, "down": _cmd_down, "status": _cmd_status, "create": _cmd_create,
-            "history": _cmd_history, "check": _cmd_check}
+            "history": _cmd_history, "check": _cmd_check, "schema": _cmd_schema, "diff": _cmd_diff}
 
 
 def _indent(text: str) -> str:

@@ -15,12 +15,15 @@ TYPE_CHECKING = False  # typing itself is 4 ms of every start
 
 from .config import Target
 from .results import CreatedMigration, ExecutionMode, HistoryEvent, RunReport, StatusReport
+from .errors import DatabaseError
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
 # Each command imports the part of the engine it needs when it runs: `status` loads neither
 # the runner, the rollback manager nor the event log.
 if TYPE_CHECKING:
+    from .diff import DiffResult
     from .run import ProgressHandler, ResultCallback, StartCallback
+    from .schema import Schema
 
 
 @contextlib.contextmanager
@@ -118,6 +121,39 @@ def check(target: Target) -> int:
     migrations = discover(target.migrations)
     validate_all(migrations)
     return len(migrations)
+
+
+def schema(target: Target, *, at: int | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Schema:
+    """``target``'s schema: the database's (read-only), or with ``at`` the one its migration
+    files give at that version, replayed in memory (no database needed)."""
+    from .diff import migrations_schema
+    from .files import discover
+    from .schema import read_schema
+
+    if at is not None:
+        return migrations_schema(discover(target.migrations), at)
+    if not target.database.exists():
+        require_folder(target.database)
+        raise DatabaseError(f"{target.database}: the database does not exist yet; 'vfmigrate up' creates it, "
+                            "or read the migration files' schema with --at VERSION")
+    conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
+    with _opened(conn, str(target.database), busy_timeout):
+        return read_schema(conn)
+
+
+def diff(target: Target, want: str, *, name: str = "schema_change", print_only: bool = False,
+         from_database: bool = False, author: str = "", busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> DiffResult:
+    """Write the next migration of ``target``: from the schema its files give (or, with
+    ``from_database``, the live database's) to the one in the file ``want``. See
+    :func:`.diff.write_diff`."""
+    from .diff import migrations_schema, write_diff
+    from .files import discover
+
+    if from_database:
+        current = schema(target, busy_timeout=busy_timeout)
+    else:  # a folder not made yet holds no migrations: the first one starts from nothing
+        current = migrations_schema(discover(target.migrations) if target.migrations.exists() else [])
+    return write_diff(target, want, current, name=name, print_only=print_only, author=author)
 
 
 def _warn_if_empty(report: RunReport, target: Target, migrations: list) -> RunReport:

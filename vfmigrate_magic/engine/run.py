@@ -107,15 +107,18 @@ class Migrator:
 @contextlib.contextmanager
 def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A caller's connection set up for a run, and restored afterwards: autocommit (the
-    engine issues BEGIN/COMMIT itself) and foreign-key enforcement off."""
+    engine issues BEGIN/COMMIT itself), foreign-key enforcement off, ``legacy_alter_table``."""
     if conn.in_transaction:
         raise UsageError("the connection has an open transaction; commit or roll back before migrating")
     saved = conn.isolation_level
+    legacy = conn.execute("PRAGMA legacy_alter_table").fetchone()[0]
     conn.isolation_level = None
     try:
         with foreign_keys_off(conn):
             yield conn
     finally:
+        # A generated table rebuild that failed half-way leaves it ON: put back what the caller had.
+        conn.execute(f"PRAGMA legacy_alter_table={'ON' if legacy else 'OFF'}")
         conn.isolation_level = saved
 
 

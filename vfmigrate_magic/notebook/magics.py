@@ -21,16 +21,16 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, output_can_be_silenced
 from traitlets import Bool, Float, Unicode
 
-from ..arguments import FOLDER_COMMANDS
+from ..arguments import needs_database
 from ..engine import commands
 from ..engine.config import Settings, Target
 from ..engine.create import write_named
 from ..engine.errors import MigrationError
-from ..engine.results import ExecutionMode, RunReport, display_path
+from ..engine.results import RunReport, display_path
 from . import actions, frames
 from .cell import read_cell
-from .parsing import migrate_parser, migration_parser, parse
-from .progress import RunProgress
+from .parsing import migrate_parser, migration_parser, parse, schema_parser
+from .running import run_with_progress, written
 
 
 def _usage(parser) -> str:
@@ -56,6 +56,7 @@ class MigrateMagics(Magics):
 
     _parser = migrate_parser()
     _cell_parser = migration_parser()
+    _schema_parser = schema_parser()
 
     @output_can_be_silenced
     @line_magic("migrate")
@@ -112,7 +113,7 @@ class MigrateMagics(Magics):
             created, action = write_named(target.migrations, args.name, up=sql.up, down=sql.down,
                                           applied=applied, description=sql.description or None,
                                           author=settings.author)
-            print(_written(created.path, action, created.version in applied))
+            print(written(created.path, action, created.version in applied))
             if not (args.apply or args.dry_run):
                 for warning in sql.warnings:  # a run prints them with its summary
                     print(f"warning: {warning}")
@@ -121,6 +122,42 @@ class MigrateMagics(Magics):
             return frames.statements_frame(report) if args.dry_run else frames.run_frame(report)
 
     migration.__doc__ += "Usage:\n\n" + _usage(_cell_parser)
+
+    @cell_magic("schema")
+    def schema(self, line: str, cell: str):
+        """The cell is the schema you want (CREATE statements): shows the plan that gets there
+        from the migration files' schema, then writes it as migration NAME, as ``%%migration``
+        does. A rebuild keeps every row; renames only from ``-- vfmigrate: rename ...`` lines::
+
+            %%schema tighten_users --dry-run
+            CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL COLLATE NOCASE);
+
+        Returns the plan (object, change, method); ``--dry-run``/``--apply`` as ``%%migration``.
+
+        """
+        args = parse(self._schema_parser, line)
+        if args is None:
+            return None
+        with self._errors():
+            from ..engine.diff import write_cell
+            from .schema_views import plan_frame
+
+            settings = self._settings(args)
+            target = settings.target
+            applied = self._applied(target, settings)
+            found, created, action = write_cell(target, args.name, cell, applied=applied, author=settings.author)
+            if created is None:
+                print("No difference: the migration files already give this schema; nothing written")
+                return plan_frame(found)
+            print(written(created.path, action, created.version in applied))
+            if found.down_refused:
+                print(f"warning: no DOWN section ({found.down_refused}); the migration is irreversible")
+            if not (args.apply or args.dry_run):
+                return plan_frame(found)
+            report = self._run(settings, [target], "up", to=created.version, dry_run=args.dry_run)[0][1]
+            return frames.statements_frame(report) if args.dry_run else frames.run_frame(report)
+
+    schema.__doc__ += "Usage:\n\n" + _usage(_schema_parser)
 
     # -- commands --------------------------------------------------------------------------------
 
@@ -153,6 +190,23 @@ class MigrateMagics(Magics):
                  "files": commands.check(t), "ok": True} for t in settings.targets]
         return pd.DataFrame(rows, columns=["database", "migrations", "files", "ok"])
 
+    def _cmd_schema(self, args, settings: Settings):
+        from .schema_views import show_schema
+
+        found = commands.schema(settings.target, at=args.at, busy_timeout=settings.busy_timeout)
+        return show_schema(found, getattr(args, "format", "mermaid"))
+
+    _cmd_erd = _cmd_schema  # erd has no --format: the diagram
+
+    def _cmd_diff(self, args, settings: Settings):
+        from .schema_views import plan_frame
+
+        result = commands.diff(settings.target, args.want, name=args.name, print_only=args.print_only,
+                               from_database=args.from_database, author=settings.author,
+                               busy_timeout=settings.busy_timeout)
+        print(result)
+        return plan_frame(result)
+
     def _cmd_panel(self, args, settings: Settings):
         from .panel import MigrationPanel
 
@@ -170,48 +224,14 @@ class MigrateMagics(Magics):
             migrations=args.migrations if args.migrations is not None else self.migrations,
             busy_timeout=args.busy_timeout if args.busy_timeout is not None else self.busy_timeout,
             backup=backup if backup is not None else self.backup,
-            need_database=getattr(args, "command", None) not in FOLDER_COMMANDS,
+            need_database=needs_database(args),
         )
 
     def _run(self, settings: Settings, targets, direction: str, *, dry_run: bool = False,
              **options) -> list[tuple[Target, RunReport]]:
-        """Run up or down on each target with a progress bar, printing each summary."""
-        progress = self._progress(targets, direction, **options)
-        reports = []
-        try:
-            for target in targets:
-                call = actions.up if direction == "up" else actions.down
-                report = call(target, settings, dry_run=dry_run, progress=progress, **options)
-                reports.append((target, report))
-                self._print_summary(targets, target, report)
-        except BaseException:
-            progress.finish(False, "failed")
-            raise
-        progress.finish(True)
-        return reports
-
-    def _progress(self, targets, direction: str, **options) -> RunProgress:
-        if not (self.progress and getattr(self.shell, "kernel", None) is not None):
-            return RunProgress()
-        try:
-            from IPython.display import display
-        except ImportError:  # pragma: no cover
-            return RunProgress()
-        total = sum(actions.planned(t, direction, **options) for t in targets)
-        if not total:
-            return RunProgress()
-        progress, box = RunProgress.widgets(total)
-        display(box)
-        return progress
-
-    @staticmethod
-    def _print_summary(targets, target: Target, report: RunReport) -> None:
-        lines = [str(r) for r in report.results if r.mode is ExecutionMode.DRY_RUN]
-        lines += [f"warning: {w}" for w in report.warnings]
-        lines += report.summary().splitlines()
-        if len(targets) > 1:
-            lines = [f"{frames.database_label(target)}:"] + [f"  {line}" for line in lines]
-        print("\n".join(lines))
+        """Run up or down on each target, with a progress bar in a kernel, printing each summary."""
+        bar = self.progress and getattr(self.shell, "kernel", None) is not None
+        return run_with_progress(settings, targets, direction, bar=bar, dry_run=dry_run, **options)
 
     def _applied(self, target: Target, settings: Settings) -> dict[int, str]:
         """Version -> recorded checksum of what is applied (nothing when no database yet)."""
@@ -231,15 +251,6 @@ class MigrateMagics(Magics):
             raise UsageError(str(exc)) from exc
 
 
-def _written(path: str, action: str, applied: bool) -> str:
-    shown = display_path(path)
-    if action == "created":
-        return f"Created {shown}"
-    if action == "updated":
-        return f"Restored {shown} to the SQL that was applied" if applied else f"Updated {shown} (not applied yet)"
-    return f"Unchanged {shown} ({'applied' if applied else 'not applied yet'})"
-
-
 def load_ipython_extension(ipython) -> None:
     """Register ``%migrate`` and ``%%migration`` (``%load_ext vfmigrate_magic``)."""
     ipython.register_magics(MigrateMagics)
@@ -253,7 +264,8 @@ def unload_ipython_extension(ipython) -> None:
     manager = ipython.magics_manager
     if manager.magics["line"].get("migrate") is not None:
         del manager.magics["line"]["migrate"]
-    if manager.magics["cell"].get("migration") is not None:
-        del manager.magics["cell"]["migration"]
+    for cell in ("migration", "schema"):
+        if manager.magics["cell"].get(cell) is not None:
+            del manager.magics["cell"][cell]
     manager.registry.pop(MigrateMagics.__name__, None)
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, MigrateMagics)]

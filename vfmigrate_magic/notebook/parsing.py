@@ -9,7 +9,7 @@ import shlex
 
 from IPython.core.error import UsageError
 
-from ..arguments import add_target_options, build_parser
+from ..arguments import add_at_option, add_target_options, build_parser
 
 
 class HelpShown(Exception):
@@ -28,10 +28,32 @@ class MagicArgumentParser(argparse.ArgumentParser):
         raise UsageError((message or f"{self.prog}: error").strip())
 
 
+def _notebook_commands(command) -> None:
+    command("panel", "open the migration panel: database picker, status table, Up, Down, Dry run, Refresh")
+    add_at_option(command("erd", "draw the schema as an entity-relationship diagram (Mermaid)"))
+
+
 def migrate_parser() -> argparse.ArgumentParser:
-    """``%migrate``: the CLI's commands and options, plus the notebook's ``panel``."""
-    panel = "open the migration panel: database picker, status table, Up, Down, Dry run, Refresh"
-    return build_parser("%migrate", MagicArgumentParser, with_cli_flags=False, extra_commands={"panel": panel})
+    """``%migrate``: the CLI's commands and options, plus the notebook's ``panel`` and ``erd``."""
+    return build_parser("%migrate", MagicArgumentParser, with_cli_flags=False, extra_commands=_notebook_commands)
+
+
+def schema_parser() -> argparse.ArgumentParser:
+    """``%%schema [NAME] [--dry-run | --apply] [--db NAME | --database PATH] [--migrations DIR]``."""
+    parser = MagicArgumentParser(
+        prog="%%schema",
+        description="The cell is the schema you want, as CREATE statements: the plan to get there from the "
+        "migration files' schema is shown, then written as migration NAME; running the cell again updates "
+        "the same file until it is applied.",
+    )
+    parser.add_argument("name", metavar="NAME", nargs="?", default="schema_change",
+                        help="snake_case name of the migration (default: schema_change)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--apply", action="store_true", help="then apply it, with any pending migration before it")
+    mode.add_argument("--dry-run", action="store_true",
+                      help="then run it in a transaction that is rolled back: rows changed per statement")
+    add_target_options(parser, None)
+    return parser
 
 
 def migration_parser() -> argparse.ArgumentParser:
