@@ -16,7 +16,8 @@ def schema_frame(schema: Schema):
     """One row per column of every table: table, column, type, notnull, default, pk, references."""
     import pandas as pd
 
-    return pd.DataFrame(column_rows(schema), columns=COLUMNS)
+    rows = [{**row, "references": row["references"] or ""} for row in column_rows(schema)]
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def show_schema(schema: Schema, format: str = "text"):
