@@ -108,6 +108,7 @@ class RunReport:
     integrity: str = "ok"
     foreign_key_violations: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()  # a dry run's rows at risk
 
     @property
     def ran(self) -> tuple[MigrationResult, ...]:
@@ -124,6 +125,7 @@ class RunReport:
             lines.append(("Nothing to roll back" if self.direction == "down" else "Already up to date")
                          + f" (version {self.version_after})")
         elif self.mode is ExecutionMode.DRY_RUN:
+            lines.extend(f"at risk: {f}" for f in self.findings)
             lines.append(f"Dry run: the database was not changed (still at version {self.version_before})")
         else:
             lines.append(f"Version {self.version_before} -> {self.version_after}")
@@ -137,6 +139,42 @@ class RunReport:
         elif self.ran and self.mode is ExecutionMode.APPLY:
             lines.append("foreign_key_check: ok" + ("" if self.direction == "up" else f"; integrity_check: {self.integrity}"))
         return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Rows a statement puts at risk, counted on the real data inside a rolled-back run.
+    ``kind``: drop-table, drop-column, delete, rebuild-loss, cascade or constraint-fails."""
+
+    version: int
+    file: str
+    direction: str
+    statement: int
+    line: int
+    kind: str
+    object: str
+    rows: int
+
+    def __str__(self) -> str:
+        return f"{self.file}, statement {self.statement} (line {self.line}): {self.kind} {self.object}: {plural(self.rows, 'row')}"
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """What ``lint`` found on one database: each pending UP (or, ``direction`` "down", each
+    applied DOWN) run inside a transaction that was rolled back."""
+
+    database: str
+    direction: str
+    checked: int  # migrations run
+    findings: tuple[Finding, ...] = ()
+
+    def __str__(self) -> str:
+        what = "pending migration" if self.direction == "up" else "DOWN section"
+        head = f"{plural(self.checked, what)} checked on {display_path(self.database)}"
+        if not self.findings:
+            return f"{head}: no rows at risk"
+        return "\n".join([f"{head}: {plural(len(self.findings), 'finding')}", *(str(f) for f in self.findings)])
 
 
 @dataclass(frozen=True, slots=True)

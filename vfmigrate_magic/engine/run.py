@@ -27,7 +27,7 @@ from .sqlite import (
     now_precise,
     release_journal,
 )
-from .step import Guard, RunState, apply_one, execute, track
+from .step import Guard, RunState, Watch, apply_one, execute, track
 from .tracker import VersionTracker
 
 ResultCallback = Callable[[MigrationResult], None]
@@ -44,6 +44,7 @@ class Hooks:
     on_result: ResultCallback | None = None
     progress_handler: ProgressHandler | None = None
     progress_every: int = 1000
+    watch: Watch | None = None  # told about each statement (a dry run's rows at risk)
 
 
 class Migrator:
@@ -60,11 +61,12 @@ class Migrator:
         on_result: ResultCallback | None = None,
         progress_handler: ProgressHandler | None = None,
         progress_every: int = 1000,
+        watch: Watch | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.mode = ExecutionMode(mode)
         self.backup = backup
-        self.hooks = Hooks(on_start, on_result, progress_handler, progress_every)
+        self.hooks = Hooks(on_start, on_result, progress_handler, progress_every, watch)
 
     def _run(self, conn: sqlite3.Connection, database: str | None, direction: str,
              plan: Callable[[], list[Migration]],
@@ -169,7 +171,8 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                     started = time.perf_counter()
                     if hooks.on_start is not None:
                         hooks.on_start(current, direction)
-                    result = apply_one(work, state, current, direction, mode, results, describe=True)
+                    result = apply_one(work, state, current, direction, mode, results, describe=True,
+                                       watch=hooks.watch)
                     results.append(result)
                     log.write(_event(label, result))
             current = None
@@ -191,11 +194,11 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                     if direction == "up" and not ensured:
                         tracker.ensure_table()  # in the first migration's transaction
                         ensured = True
-                    result = apply_one(conn, state, current, direction, mode, results)
+                    result = apply_one(conn, state, current, direction, mode, results, watch=hooks.watch)
             else:
                 # '-- vfmigrate: no-transaction': statements run as written (autocommit),
                 # then the tracking row in a transaction of its own. Not atomic, by request.
-                result = execute(conn, current, direction, mode, done=results)
+                result = execute(conn, current, direction, mode, done=results, watch=hooks.watch)
                 with Transaction(conn, label), guard.allowing():
                     tracker.ensure_table()
                     track(tracker, current, direction, result)

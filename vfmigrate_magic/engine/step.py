@@ -14,8 +14,21 @@ from .errors import ChecksumMismatch, ForeignKeyViolations, MigrationFailed, Mig
 from .files import Migration
 from .results import ExecutionMode, MigrationResult, StatementResult
 from .sqlite import added_violations, data_version, now_iso, schema_objects, translate, violations
-from .statements import TRACKING_TABLE, WATCHED_ACTIONS, guard_tracking_table
+from .statements import TRACKING_TABLE, WATCHED_ACTIONS, Statement, guard_tracking_table
 from .tracker import AppliedMigration, VersionTracker
+
+
+class Watch:
+    """Told about each statement of a run, before and after it runs inside the migration's
+    transaction (:class:`.lint.RiskMeter` counts the rows a statement puts at risk). This
+    base class does nothing."""
+
+    def before(self, conn: sqlite3.Connection, migration: Migration, stmt: Statement, direction: str) -> None:
+        pass
+
+    def after(self, conn: sqlite3.Connection, migration: Migration, stmt: Statement, direction: str,
+              rows_changed: int) -> None:
+        pass
 
 
 class Guard:
@@ -67,7 +80,8 @@ class RunState:
 
 
 def apply_one(conn: sqlite3.Connection, state: RunState, migration: Migration, direction: str,
-               mode: ExecutionMode, done: list[MigrationResult], *, describe: bool = False) -> MigrationResult:
+               mode: ExecutionMode, done: list[MigrationResult], *, describe: bool = False,
+               watch: Watch | None = None) -> MigrationResult:
     """Inside the migration's transaction: re-check its state (another runner may have got
     there first while we waited for the lock), run it, check foreign keys, record it."""
     state.refresh(conn)
@@ -82,7 +96,7 @@ def apply_one(conn: sqlite3.Connection, state: RunState, migration: Migration, d
             f"{migration.filename}: another runner applied version {max(state.rows)} "
             "meanwhile; run 'vfmigrate status' and try again. Nothing more was rolled back."
         )
-    result = execute(conn, migration, direction, mode, done=done, describe=describe)
+    result = execute(conn, migration, direction, mode, done=done, describe=describe, watch=watch)
     after = violations(conn)
     added = added_violations(state.violations, after)
     if added:
@@ -111,12 +125,13 @@ def track(tracker: VersionTracker, migration: Migration, direction: str,
 
 
 def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode: ExecutionMode,
-            *, done: list[MigrationResult] = (), describe: bool = False) -> MigrationResult:
+            *, done: list[MigrationResult] = (), describe: bool = False, watch: Watch | None = None) -> MigrationResult:
     """Run the UP or DOWN statements of ``migration`` on ``conn``; returns what they did.
 
     Changes the database (within the caller's transaction, if any); the run's authorizer
     denies a statement that would change ``schema_migrations``. ``describe`` also compares
-    the schema before and after (the dry run's "creates"/"drops"). Raises :class:`MigrationFailed` naming the
+    the schema before and after (the dry run's "creates"/"drops"); ``watch`` is told about each
+    statement before and after it runs (the dry run's rows at risk, :mod:`.lint`). Raises :class:`MigrationFailed` naming the
     statement and line of the first error, and the migrations of ``done`` (this run's
     earlier results) that stay applied.
     """
@@ -126,6 +141,8 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
     first = total = conn.total_changes
     start = time.perf_counter()
     for stmt in statements:
+        if watch is not None:
+            watch.before(conn, migration, stmt, direction)
         try:
             conn.execute(stmt.sql)
         except sqlite3.Error as exc:
@@ -141,6 +158,8 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
                         direction=direction, sql=stmt.summary, applied=applied) from exc
         changed.append(conn.total_changes - total)
         total = conn.total_changes
+        if watch is not None:
+            watch.after(conn, migration, stmt, direction, changed[-1])
     duration = (time.perf_counter() - start) * 1000
     created = dropped = altered = ()
     if before is not None:
