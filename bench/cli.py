@@ -18,7 +18,7 @@ from . import report
 from .install import REPO, default_cache, install_dbmate, make_venv
 from .stats import BenchError, Case
 from .tools import Alembic, Dbmate, Floor, Tool, Vfmigrate, Yoyo
-from .workloads import FULL, RUN, TINY, WORKLOADS, Bench, labels
+from .workloads import FULL, RUN, TINY, TINY_WORKLOADS, WORKLOADS, Bench, labels
 
 ROUNDS = 15
 # Settings a user may have exported that would steer a tool away from the bench's files.
@@ -29,7 +29,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(
         "Time vfmigrate, installed from this checkout into the bench's own environment, against plain "
         "sqlite3 (the floor) and against yoyo, Alembic and dbmate."))
-    parser.add_argument("--tiny", action="store_true", help="a few migrations, one round, no peers (the smoke test)")
+    parser.add_argument("--tiny", action="store_true", help="a few migrations, one round, no peers, no "
+                        "rebuild unless --only asks (the smoke test)")
     parser.add_argument("--runs", type=int, metavar="N", help=f"rounds per workload (default {ROUNDS}, 1 with "
                         f"--tiny); the floor and vfmigrate run {FULL.paired}x as many in up and the data migration")
     parser.add_argument("--only", action="append", choices=WORKLOADS, metavar="WORKLOAD",
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         bench = Bench(work, tools, sizes, rounds, env, say)
-        for workload in (w for w in WORKLOADS if not args.only or w in args.only):
+        chosen = args.only or (TINY_WORKLOADS if args.tiny else WORKLOADS)
+        for workload in (w for w in WORKLOADS if w in chosen):
             say(f"· {titles[workload]}")
             try:
                 results[workload] = RUN[workload](bench)

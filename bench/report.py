@@ -20,6 +20,7 @@ BUDGET = (
     ("noop-up", "yoyo", 2 / 3, "≤ 2/3 of yoyo's `apply`"),
     ("status-1k", None, 0.150, "≤ 150 ms, every file read"),
     ("status-10k", None, 0.500, "≤ 500 ms, every file read"),
+    ("rebuild", "floor", 1.2, "≤ 1.2× the hand-written rebuild"),
 )
 
 

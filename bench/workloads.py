@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sql import (DATA_MIGRATION, Migration, count_small_tables, data_migrated, make_items_db, many_migrations,
-                  small_migrations)
+from .sql import (DATA_MIGRATION, REBUILD_BY_HAND, REBUILD_START, REBUILD_WANT, Migration, count_small_tables,
+                  data_migrated, make_items_db, many_migrations, not_rebuilt, small_migrations)
 from .stats import BenchError, Case, run_rounds
 from .tools import Tool, Vfmigrate
 
@@ -22,7 +22,7 @@ class Sizes:
     small: int  # migrations of up, status and no-op up (a table and an index each)
     cold: int  # applied migrations of the small project of the cold status
     files: tuple[int, int]  # migration files of the two `status` over many files (1 % of them pending)
-    rows: int  # rows of the data migration
+    rows: int  # rows of the data migration and of the rebuild
     # up and the data migration have the tightest targets (1.05x and 1.03x the floor) and the
     # noisiest times (fsync; an UPDATE's CPU time): the floor and vfmigrate run this many times
     # the rounds there, the peers the rounds alone.
@@ -31,14 +31,17 @@ class Sizes:
 
 FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, paired=4)
 TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, paired=1)
-WORKLOADS = ("up", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k")
+WORKLOADS = ("up", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k", "rebuild")
+# What --tiny runs unless --only says otherwise: not the rebuild yet, as tests/test_bench_smoke.py
+# pins the list of workloads (`--tiny --only rebuild` runs it).
+TINY_WORKLOADS = WORKLOADS[:-1]
 
 
 def labels(sizes: Sizes) -> dict[str, str]:
     return {"up": f"up, {sizes.small} migrations", "data": f"data migration, {sizes.rows:,} rows",
             "cold-status": f"cold status, {sizes.cold} applied", "status": f"status, {sizes.small} applied",
             "noop-up": f"no-op up, {sizes.small} applied", "status-1k": f"status, {sizes.files[0]:,} files",
-            "status-10k": f"status, {sizes.files[1]:,} files"}
+            "status-10k": f"status, {sizes.files[1]:,} files", "rebuild": f"rebuild, {sizes.rows:,} rows"}
 
 
 class Bench:
@@ -95,14 +98,13 @@ def expect_tables(db: Path, count: int, tool: Tool) -> None:
         raise BenchError(f"{tool.name} left {found} of the {count} tables")
 
 
-def _up_each_round(b: Bench, migration_set: str, migrations: list[Migration], check: Callable[[Path, Tool], None],
-                   template: Path | None = None) -> list[Case]:
-    """``up`` into a new database (or a copy of ``template``) every round; ``check`` raises when a
-    tool did not do the work (untimed). The floor and vfmigrate, which the targets compare, take
-    part in ``paired`` times as many rounds as the peers."""
+def _up_each_round(b: Bench, folders: list[tuple[Tool, Path]], check: Callable[[Path, Tool], None],
+                   template: Path | None = None, paired: int = 1) -> list[Case]:
+    """``up`` of each tool's folder into a new database (or a copy of ``template``) every round;
+    ``check`` raises when a tool did not do the work (untimed). The floor and vfmigrate, which the
+    targets compare, take part in ``paired`` times as many rounds as the peers."""
     cases = []
-    for tool in b.tools:
-        folder = b.folder(migration_set, tool, migrations)
+    for tool, folder in folders:
 
         def run(tool=tool, folder=folder) -> float:
             seconds = b.timed(tool.up(folder), folder)
@@ -111,13 +113,14 @@ def _up_each_round(b: Bench, migration_set: str, migrations: list[Migration], ch
 
         rounds = 0 if tool.name in ("floor", "vfmigrate") else b.rounds
         cases.append(Case(tool.name, run, lambda folder=folder: fresh(folder, template), rounds))
-    run_rounds(cases, b.rounds * b.sizes.paired, b.say)
+    run_rounds(cases, b.rounds * paired, b.say)
     return cases
 
 
 def up(b: Bench) -> list[Case]:
     migrations = small_migrations(b.sizes.small)
-    return _up_each_round(b, "small", migrations, lambda db, tool: expect_tables(db, len(migrations), tool))
+    return _up_each_round(b, [(t, b.folder("small", t, migrations)) for t in b.tools],
+                          lambda db, tool: expect_tables(db, len(migrations), tool), paired=b.sizes.paired)
 
 
 def data(b: Bench) -> list[Case]:
@@ -130,7 +133,8 @@ def data(b: Bench) -> list[Case]:
         if not data_migrated(db):
             raise BenchError(f"{tool.name} did not fill the new column")
 
-    return _up_each_round(b, "data", [DATA_MIGRATION], check, template)
+    return _up_each_round(b, [(t, b.folder("data", t, [DATA_MIGRATION])) for t in b.tools], check, template,
+                          b.sizes.paired)
 
 
 def _on_applied(b: Bench, migration_set: str, count: int, command: str) -> list[Case]:
@@ -168,6 +172,32 @@ def status_files(b: Bench, count: int) -> list[Case]:
     return cases
 
 
+def rebuild(b: Bench) -> list[Case]:
+    """``up`` of the rebuild ``vfmigrate diff`` writes (once, untimed) on a copy of a table of
+    ``rows`` rows at version 1, against the floor running the same rebuild written by hand. No
+    peers: they cannot generate it."""
+    vfm = next(t for t in b.tools if isinstance(t, Vfmigrate))
+    floor = next(t for t in b.tools if t.name == "floor")
+    template, folder = b.work / "rebuild.sqlite", b.folder("rebuild", vfm, [REBUILD_START])
+    if not template.exists():
+        fresh(folder)
+        b.timed(vfm.up(folder), folder)
+        make_items_db(folder / "db.sqlite", b.sizes.rows, exists=True)
+        (folder / "want.sql").write_text(REBUILD_WANT, encoding="utf-8")
+        b.timed(vfm.command(folder, "diff", "--want", str(folder / "want.sql"), "--name", "rebuild_items"), folder)
+        generated = [p.read_text(encoding="utf-8") for p in vfm.mig(folder).glob("002_*.sql")]
+        if len(generated) != 1 or "RENAME TO" not in generated[0].split("-- === DOWN MIGRATION ===")[0]:
+            raise BenchError("vfmigrate diff did not write one migration with a rebuild in its UP")
+        shutil.move(folder / "db.sqlite", template)
+
+    def check(db: Path, tool: Tool) -> None:
+        if wrong := not_rebuilt(db, b.sizes.rows):
+            raise BenchError(f"{tool.name} did not rebuild the table: {wrong}")
+
+    folders = [(floor, b.folder("rebuild", floor, [REBUILD_START, REBUILD_BY_HAND])), (vfm, folder)]
+    return _up_each_round(b, folders, check, template)
+
+
 RUN: dict[str, Callable[[Bench], list[Case]]] = {
     "up": up, "data": data,
     "cold-status": lambda b: _on_applied(b, "cold", b.sizes.cold, "status"),
@@ -175,4 +205,5 @@ RUN: dict[str, Callable[[Bench], list[Case]]] = {
     "noop-up": lambda b: _on_applied(b, "small", b.sizes.small, "up"),
     "status-1k": lambda b: status_files(b, b.sizes.files[0]),
     "status-10k": lambda b: status_files(b, b.sizes.files[1]),
+    "rebuild": rebuild,
 }
