@@ -11,7 +11,7 @@ import argparse
 from .engine.config import MAX_BUSY_TIMEOUT
 from .engine.files import MAX_VERSION
 
-COMMANDS = ("up", "down", "status", "create", "history", "check", "schema", "diff")
+COMMANDS = ("up", "down", "status", "create", "history", "check", "lint", "verify", "schema", "diff")
 SCHEMA_FORMATS = ("text", "sql", "mermaid", "json")
 
 
@@ -23,6 +23,8 @@ def needs_database(args: argparse.Namespace) -> bool:
         return args.at is None
     if command == "diff":
         return args.from_database
+    if command == "verify":
+        return not args.all
     return command not in ("create", "check")
 
 
@@ -104,6 +106,12 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     create.add_argument("name", metavar="NAME", help="snake_case name, e.g. add_user_roles")
     command("history", "every up, down, dry run and failure logged for the database, with timings")
     command("check", "parse every migration file and report problems without touching a database")
+    lint = command("lint", "count the rows each pending migration puts at risk, run on the real data and "
+                   "rolled back (exit 7 with findings)")
+    lint.add_argument("--down", action="store_true", help="check the DOWN of every applied migration instead")
+    verify = command("verify", "prove each pending migration's DOWN reverses its UP, on a copy in memory "
+                     "(exit 7 if one does not)")
+    verify.add_argument("--all", action="store_true", help="every migration, replayed from an empty database")
     schema = command("schema", "the database's schema: tables, columns, keys, indexes, views, triggers")
     schema.add_argument("--format", choices=SCHEMA_FORMATS, default="text",
                         help="text (default); sql: CREATE statements that replay into an empty database; "

@@ -15,7 +15,7 @@ from .engine import commands, config
 from .engine.errors import MigrationError
 from .engine.results import display_path
 
-EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_USAGE, EXIT_FINDINGS, EXIT_INTERRUPTED = 0, 2, 7, 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,6 +105,26 @@ def _cmd_check(args, settings: config.Settings) -> int:
     return EXIT_OK
 
 
+def _cmd_lint(args, settings: config.Settings) -> int:
+    found = False
+    for target in settings.targets:
+        _heading(settings, target)
+        report = commands.lint(target, down=args.down, busy_timeout=settings.busy_timeout)
+        print(_indent(str(report)) if len(settings.targets) > 1 or target.name else str(report))
+        found = found or bool(report.findings)
+    return EXIT_FINDINGS if found else EXIT_OK
+
+
+def _cmd_verify(args, settings: config.Settings) -> int:
+    ok = True
+    for target in settings.targets:
+        _heading(settings, target)
+        report = commands.verify(target, all=args.all, busy_timeout=settings.busy_timeout)
+        print(_indent(str(report)) if len(settings.targets) > 1 or target.name else str(report))
+        ok = ok and report.ok
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
 def _cmd_schema(args, settings: config.Settings) -> int:
     from .engine import schema
 
@@ -133,7 +153,7 @@ def _cmd_diff(args, settings: config.Settings) -> int:
 
 
 COMMANDS = {"up": _cmd_up, "down": _cmd_down, "status": _cmd_status, "create": _cmd_create,
-            "history": _cmd_history, "check": _cmd_check, "schema": _cmd_schema, "diff": _cmd_diff}
+            "history": _cmd_history, "check": _cmd_check, "lint": _cmd_lint, "verify": _cmd_verify, "schema": _cmd_schema, "diff": _cmd_diff}
 
 
 def _indent(text: str) -> str:

@@ -123,7 +123,8 @@ DROP INDEX idx_notes_body;
     assert out[0] == f"Created {Path('migrations/002_tidy_notes.sql')}"
     assert out[1].startswith("Dry run (up) 002_tidy_notes in ")
     assert out[1].endswith(": 3 statements, 3 rows changed; creates index idx_notes_body (rolled back)")
-    assert out[2] == "Dry run: the database was not changed (still at version 1)"
+    assert out[2] == "at risk: 002_tidy_notes.sql, statement 2 (line 8): delete notes: 1 row"  # counted on the data
+    assert out[3] == "Dry run: the database was not changed (still at version 1)"
     assert Path("app.db").read_bytes() == before
     assert versions(Path("app.db")) == [1]
 

@@ -188,7 +188,7 @@ def test_a_usage_error_fails_the_cell_so_run_all_stops(on_app, capsys):
 
 @pytest.mark.parametrize("line, message", [
     ("sideways", "%migrate: argument COMMAND: invalid choice: 'sideways' (choose from 'up', 'down', "
-                 "'status', 'create', 'history', 'check', 'schema', 'diff', 'panel', 'erd')"),
+                 "'status', 'create', 'history', 'check', 'lint', 'verify', 'schema', 'diff', 'panel', 'erd')"),
     ("up --to x", "%migrate up: argument --to: not a version number: 'x'"),
     ("down --steps 1 --all", "%migrate down: argument --all: not allowed with argument --steps"),
     ("", "%migrate: the following arguments are required: COMMAND"),

@@ -87,3 +87,14 @@ def test_schema_cell_errors_are_one_line_and_write_nothing(nb):
                           "CREATE VIRTUAL TABLE notes USING fts5(body, title);")
     assert "\n" not in str(raised.value)
     assert sorted(p.name for p in Path("migrations").iterdir()) == before
+
+
+def test_lint_and_verify_are_frames(nb, capsys):
+    nb.run_line_magic("migrate", "up")
+    write_migration(Path("migrations"), "003_drop_users.sql", "DROP TABLE users;", "SELECT 1;")
+    df = nb.run_line_magic("migrate", "lint")
+    assert df[["file", "kind", "object", "rows"]].values.tolist() == [["003_drop_users.sql", "drop-table", "users", 3]]
+    df = nb.run_line_magic("migrate", "verify")
+    assert df[["version", "ok"]].values.tolist() == [[3, False]]
+    assert "DOWN leaves the schema different" in df.problems[0] or "users" in df.problems[0]
+    assert versions(Path("app.db")) == [1, 2]

@@ -14,7 +14,7 @@ from dataclasses import replace
 TYPE_CHECKING = False  # typing itself is 4 ms of every start
 
 from .config import Target
-from .results import CreatedMigration, ExecutionMode, HistoryEvent, RunReport, StatusReport
+from .results import CreatedMigration, ExecutionMode, HistoryEvent, LintReport, RunReport, StatusReport
 from .errors import DatabaseError
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .diff import DiffResult
     from .run import ProgressHandler, ResultCallback, StartCallback
     from .schema import Schema
+    from .step import Watch
+    from .verify import VerifyReport
 
 
 @contextlib.contextmanager
@@ -40,17 +42,22 @@ def _opened(conn: sqlite3.Connection, label: str = "", busy_timeout: float = DEF
 def up(target: Target, *, to: int | None = None, dry_run: bool = False,
        busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
        on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
-       progress_every: int = 1000) -> RunReport:
+       progress_every: int = 1000, watch: Watch | None = None) -> RunReport:
     """Apply (or dry-run) the pending migrations of ``target``; creates the database file
     when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
+    A dry run counts the rows each statement puts at risk (``RunReport.findings``).
     """
     from .files import validate_all
     from .history import EventLog
     from .runner import MigrationRunner
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
+    if dry_run and watch is None:
+        from .lint import RiskMeter
+
+        watch = RiskMeter()
     runner = MigrationRunner(target.migrations, mode, on_start=on_start, on_result=on_result,
-                             progress_handler=progress_handler, progress_every=progress_every)
+                             progress_handler=progress_handler, progress_every=progress_every, watch=watch)
     # Read and check the files before the database is opened, so bad input creates nothing.
     migrations = runner.migrations()
     database = str(target.database)
@@ -61,14 +68,14 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
             with _opened(conn):
                 # Rehearsed on an empty in-memory database; logged as the file it stands for.
                 report = runner.migrate_up(conn, to=to, migrations=migrations, database=database)
-            return _warn_if_empty(report, target, migrations)
+            return _with_findings(_warn_if_empty(report, target, migrations), watch)
     if not target.database.exists() and migrations:
         require_folder(target.database)
         EventLog(database).open().close()  # an unusable log refuses the run before the file is made
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
     with _opened(conn, database, busy_timeout):
-        return _warn_if_empty(runner.migrate_up(conn, to=to, migrations=migrations, database=database),
-                              target, migrations)
+        report = runner.migrate_up(conn, to=to, migrations=migrations, database=database)
+    return _with_findings(_warn_if_empty(report, target, migrations), watch)
 
 
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
@@ -123,6 +130,42 @@ def check(target: Target) -> int:
     return len(migrations)
 
 
+def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> LintReport:
+    """Run every pending UP (``down``: the DOWN of every applied migration, newest first, as
+    ``down --all`` would) inside a transaction that is rolled back, counting the rows each
+    statement puts at risk (:class:`.lint.RiskMeter`). The database is left byte-for-byte as it
+    was. Raises as ``up --dry-run`` / ``down --all --dry-run`` would (a failing statement too)."""
+    from .lint import RiskMeter
+    from .results import LintReport
+
+    meter = RiskMeter()
+    if down:
+        if not target.database.exists():
+            require_folder(target.database)
+            return LintReport(str(target.database), "down", 0)
+        from .rollback import RollbackManager
+
+        manager = RollbackManager(target.migrations, ExecutionMode.DRY_RUN, backup=False, watch=meter)
+        conn = connect(target.database, busy_timeout=busy_timeout)
+        with _opened(conn, str(target.database), busy_timeout):
+            report = manager.rollback(conn, all=True, database=str(target.database))
+    else:
+        report = up(target, dry_run=True, busy_timeout=busy_timeout, watch=meter)
+    return LintReport(str(target.database), "down" if down else "up", len(report.ran), tuple(meter.findings))
+
+
+def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> VerifyReport:
+    """Prove each pending migration's DOWN reverses its UP (``all``: every migration, replayed
+    from an empty database), on a copy in memory. The database is never touched."""
+    from .verify import verify as run_verify
+
+    if all or target.database is None or not target.database.exists():
+        return run_verify(None, target.migrations, all=all, database=str(target.database or ":memory:"))
+    conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
+    with _opened(conn, str(target.database), busy_timeout):
+        return run_verify(conn, target.migrations, database=str(target.database))
+
+
 def schema(target: Target, *, at: int | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Schema:
     """``target``'s schema: the database's (read-only), or with ``at`` the one its migration
     files give at that version, replayed in memory (no database needed)."""
@@ -154,6 +197,11 @@ def diff(target: Target, want: str, *, name: str = "schema_change", print_only: 
     else:  # a folder not made yet holds no migrations: the first one starts from nothing
         current = migrations_schema(discover(target.migrations) if target.migrations.exists() else [])
     return write_diff(target, want, current, name=name, print_only=print_only, author=author)
+
+
+def _with_findings(report: RunReport, watch) -> RunReport:
+    findings = tuple(getattr(watch, "findings", ()))
+    return replace(report, findings=findings) if findings and report.mode is ExecutionMode.DRY_RUN else report
 
 
 def _warn_if_empty(report: RunReport, target: Target, migrations: list) -> RunReport:

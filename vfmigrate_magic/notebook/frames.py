@@ -174,3 +174,19 @@ def created_frame(created: CreatedMigration) -> pd.DataFrame:
     """The file ``create`` wrote: version, name and path."""
     return _frame([{"version": created.version, "name": created.name, "path": display_path(created.path)}],
                   CREATED_COLUMNS)
+
+
+FINDING_COLUMNS = ["version", "file", "direction", "statement", "line", "kind", "object", "rows"]
+
+
+def findings_frame(findings) -> pd.DataFrame:
+    """``lint``'s findings (and a dry run's rows at risk): one row each."""
+    import dataclasses
+
+    return pd.DataFrame([dataclasses.asdict(f) for f in findings], columns=FINDING_COLUMNS)
+
+
+def verify_frame(report) -> pd.DataFrame:
+    """``verify``: one row per migration, whether its DOWN reverses its UP and why not."""
+    return pd.DataFrame([{"version": m.version, "file": m.file, "ok": m.ok, "problems": "; ".join(m.problems)}
+                         for m in report.migrations], columns=["version", "file", "ok", "problems"])

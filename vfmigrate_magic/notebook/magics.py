@@ -190,6 +190,16 @@ class MigrateMagics(Magics):
                  "files": commands.check(t), "ok": True} for t in settings.targets]
         return pd.DataFrame(rows, columns=["database", "migrations", "files", "ok"])
 
+    def _cmd_lint(self, args, settings: Settings):
+        report = commands.lint(settings.target, down=args.down, busy_timeout=settings.busy_timeout)
+        print(str(report).splitlines()[0])
+        return frames.findings_frame(report.findings)
+
+    def _cmd_verify(self, args, settings: Settings):
+        report = commands.verify(settings.target, all=args.all, busy_timeout=settings.busy_timeout)
+        print(str(report).splitlines()[-1])
+        return frames.verify_frame(report)
+
     def _cmd_schema(self, args, settings: Settings):
         from .schema_views import show_schema
 

@@ -1,0 +1,75 @@
+"""`vfmigrate lint` and `vfmigrate verify` from the command line: the findings and the proof as a
+user sees them, exit 7 when there is something to say and 0 when not, the database unchanged."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+from helpers import file_digest
+
+USERS = """
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT);
+INSERT INTO users (email) VALUES ('Ann@X'), ('bob@x'), ('CY@X');
+INSERT INTO audit (what) VALUES ('a'), ('b');
+"""
+
+
+def setup(migrations_dir, run):
+    migrations_dir.add("001_users.sql", USERS, "DROP TABLE audit;\nDROP TABLE users;")
+    assert run("up")[0] == 0
+
+
+def test_lint_counts_rows_at_risk_on_the_real_data_and_changes_nothing(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    migrations_dir.add("002_cleanup.sql", "DROP TABLE audit;\nALTER TABLE users DROP COLUMN email;",
+                       "ALTER TABLE users ADD COLUMN email TEXT;\nCREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT);")
+    with closing(sqlite3.connect(db_path)) as conn:
+        audit, emails = conn.execute("SELECT (SELECT count(*) FROM audit), (SELECT count(email) FROM users)").fetchone()
+    digest = file_digest(db_path)
+    code, out, _ = run("lint")
+    assert code == 7
+    assert f"002_cleanup.sql, statement 1 (line 7): drop-table audit: {audit} rows" in out
+    assert f"002_cleanup.sql, statement 2 (line 8): drop-column users.email: {emails} rows" in out
+    assert file_digest(db_path) == digest
+    code, out, _ = run("up", "--dry-run")
+    assert code == 0 and f"at risk: 002_cleanup.sql, statement 1 (line 7): drop-table audit: {audit} rows" in out
+    assert file_digest(db_path) == digest
+
+
+def test_lint_without_findings_exits_0(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    migrations_dir.add("002_index.sql", "CREATE INDEX idx_users_email ON users(email);", "DROP INDEX idx_users_email;")
+    code, out, _ = run("lint")
+    assert code == 0 and "no rows at risk" in out
+
+
+def test_lint_down_counts_what_every_down_would_drop(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    code, out, _ = run("lint", "--down")
+    assert code == 7 and "drop-table users: 3 rows" in out and "drop-table audit: 2 rows" in out
+
+
+def test_verify_names_a_lossy_down_and_passes_a_reversible_one(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    migrations_dir.add("002_lower.sql", "UPDATE users SET email = lower(email);", "SELECT 1;")
+    migrations_dir.add("003_index.sql", "CREATE INDEX idx_users_email ON users(email);", "DROP INDEX idx_users_email;")
+    with closing(sqlite3.connect(db_path)) as conn:
+        changed = conn.execute("SELECT count(*) FROM users WHERE email <> lower(email)").fetchone()[0]
+    digest = file_digest(db_path)
+    code, out, _ = run("verify")
+    assert code == 7
+    assert f"✗ 002_lower: DOWN does not restore table users: {changed} rows differ" in out
+    assert "✓ 003_index: DOWN reverses UP" in out
+    assert file_digest(db_path) == digest
+    assert not (db_path.parent / (db_path.name + ".history.jsonl")).read_text().count('"verify"')
+    migrations_dir.path.joinpath("002_lower.sql").unlink()
+    code, out, _ = run("verify")
+    assert code == 0 and "1 migration verified: 1 reverses" in out
+
+
+def test_verify_all_replays_every_migration_without_a_database(migrations_dir, run, db_path):
+    migrations_dir.add("001_users.sql", USERS, "DROP TABLE audit;\nDROP TABLE users;")
+    code, out, _ = run("verify", "--all")
+    assert code == 0 and "✓ 001_users: DOWN reverses UP" in out and not db_path.exists()
