@@ -73,3 +73,14 @@ def test_verify_all_replays_every_migration_without_a_database(migrations_dir, r
     migrations_dir.add("001_users.sql", USERS, "DROP TABLE audit;\nDROP TABLE users;")
     code, out, _ = run("verify", "--all")
     assert code == 0 and "✓ 001_users: DOWN reverses UP" in out and not db_path.exists()
+
+
+def test_status_check_exit_codes_for_ci(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    assert run("status", "--check")[0] == 0
+    assert run("status")[0] == 0
+    migrations_dir.add("002_index.sql", "CREATE INDEX idx_users_email ON users(email);", "DROP INDEX idx_users_email;")
+    assert run("status", "--check")[0] == 8
+    migrations_dir.add("001_users.sql", USERS + "\nSELECT 1;", "DROP TABLE audit;\nDROP TABLE users;")  # edited
+    assert run("status", "--check")[0] == 3
+    assert run("status")[0] == 0

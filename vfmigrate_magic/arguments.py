@@ -101,7 +101,9 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     down.add_argument("--no-backup", dest="backup", action="store_false", default=None,
                       help="skip the online backup written beside the database first (env VFMIGRATE_BACKUP=0)")
 
-    command("status", "current version; applied, pending, modified and missing migrations")
+    status = command("status", "current version; applied, pending, modified and missing migrations")
+    status.add_argument("--check", action="store_true", help="for CI: exit 3 on drift (a modified, missing or "
+                        "out-of-order migration), 8 when migrations are pending, 0 when up to date")
     create = command("create", "write the next migration file, NNN_name.sql, with its header filled in")
     create.add_argument("name", metavar="NAME", help="snake_case name, e.g. add_user_roles")
     command("history", "every up, down, dry run and failure logged for the database, with timings")

@@ -15,7 +15,7 @@ from .engine import commands, config
 from .engine.errors import MigrationError
 from .engine.results import display_path
 
-EXIT_OK, EXIT_USAGE, EXIT_FINDINGS, EXIT_INTERRUPTED = 0, 2, 7, 130
+EXIT_OK, EXIT_USAGE, EXIT_DRIFT, EXIT_FINDINGS, EXIT_PENDING, EXIT_INTERRUPTED = 0, 2, 3, 7, 8, 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,11 +73,20 @@ def _cmd_down(args, settings: config.Settings) -> int:
 
 
 def _cmd_status(args, settings: config.Settings) -> int:
+    from .engine.results import MigrationState
+
+    states = set()
     for i, target in enumerate(settings.targets):
         if i:
             print()
-        print(commands.status(target, busy_timeout=settings.busy_timeout))
-    return EXIT_OK
+        report = commands.status(target, busy_timeout=settings.busy_timeout)
+        print(report)
+        states |= {e.state for e in report.entries}
+    if not args.check:
+        return EXIT_OK
+    if states & {MigrationState.MODIFIED, MigrationState.MISSING, MigrationState.OUT_OF_ORDER}:
+        return EXIT_DRIFT
+    return EXIT_PENDING if MigrationState.PENDING in states else EXIT_OK
 
 
 def _cmd_create(args, settings: config.Settings) -> int:
