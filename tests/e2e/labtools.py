@@ -26,3 +26,16 @@ def missing_requirement() -> str | None:
     if chromium_path() is None:
         return "no Chromium found (apt-get install chromium, or set VFMIGRATE_CHROMIUM)"
     return None
+
+
+def open_and_run_all(page, lab, name: str, timeout_ms: int) -> None:
+    """Open notebook ``name`` in JupyterLab, wait for its kernel, and run every cell."""
+    page.goto(lab.notebook_url(name))
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+        " return !!k && k.status === 'idle' && w.context.isReady && w.sessionContext.isReady"
+        " && document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 0; }",
+        timeout=timeout_ms)
+    lab.find_kernels()
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")

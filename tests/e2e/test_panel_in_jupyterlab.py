@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from labtools import missing_requirement
+from labtools import missing_requirement, open_and_run_all
 
 if (why := missing_requirement()) is not None:
     pytest.skip(f"browser tests: {why}", allow_module_level=True)
@@ -149,15 +149,7 @@ def page(lab, browser, screenshots) -> Page:
     """The example notebook open in JupyterLab, all cells run, the panel shown."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(lab.notebook_url("migration_panel.ipynb"))
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-        " return !!k && k.status === 'idle' && w.context.isReady && w.sessionContext.isReady"
-        " && document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 0; }",
-        timeout=WAIT * 2)
-    lab.find_kernels()
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    open_and_run_all(page, lab, "migration_panel.ipynb", WAIT * 2)
     try:
         expect(page.locator(".vfmigrate-panel")).to_be_visible(timeout=WAIT)
     except AssertionError:

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from labtools import missing_requirement
+from labtools import missing_requirement, open_and_run_all
 
 if (why := missing_requirement()) is not None:
     pytest.skip(f"browser tests: {why}", allow_module_level=True)
@@ -45,15 +45,7 @@ def make_workspace(workspace: Path) -> None:
 def page(lab, browser) -> Page:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(lab.notebook_url(NOTEBOOK))
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
-        " return !!k && k.status === 'idle' && w.context.isReady && w.sessionContext.isReady"
-        " && document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 0; }",
-        timeout=WAIT * 2)
-    lab.find_kernels()
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    open_and_run_all(page, lab, NOTEBOOK, WAIT * 2)
     yield page
     context.close()
 
