@@ -84,3 +84,43 @@ def test_status_check_exit_codes_for_ci(migrations_dir, run, db_path):
     migrations_dir.add("001_users.sql", USERS + "\nSELECT 1;", "DROP TABLE audit;\nDROP TABLE users;")  # edited
     assert run("status", "--check")[0] == 3
     assert run("status")[0] == 0
+
+
+def test_tx_all_is_all_or_nothing_and_the_ledger_records_the_failure(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    migrations_dir.add("002_roles.sql", "CREATE TABLE roles (id INTEGER PRIMARY KEY);", "DROP TABLE roles;")
+    migrations_dir.add("003_broken.sql", "INSERT INTO nowhere VALUES (1);", "SELECT 1;")
+    digest = file_digest(db_path)
+    code, _, err = run("up", "--tx", "all")
+    assert code == 1 and "003_broken.sql" in err
+    assert file_digest(db_path) == digest  # 002 was rolled back with it
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'roles'").fetchone() == (0,)
+    log = (db_path.parent / (db_path.name + ".history.jsonl")).read_text().splitlines()
+    assert '"status":"failed"' in log[-1] and '"version":3' in log[-1]
+    assert not any('"version":2' in line and '"status":"ok"' in line for line in log)
+    code, out, _ = run("up", "--tx", "file")  # per file: 002 stays, 003 fails
+    assert code == 1
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (2,)
+
+
+def test_tx_all_applies_everything_in_one_commit_and_refuses_a_no_transaction_file(migrations_dir, run, db_path,
+                                                                                     monkeypatch):
+    migrations_dir.add("001_users.sql", USERS, "DROP TABLE audit;\nDROP TABLE users;")
+    migrations_dir.add("002_roles.sql", "CREATE TABLE roles (id INTEGER PRIMARY KEY);", "DROP TABLE roles;")
+    code, out, _ = run("up", "--tx", "all")
+    assert code == 0 and "Version 0 -> 2" in out and "Applied 002_roles" in out
+    code, out, _ = run("down", "--all", "--tx", "all", "--no-backup")
+    assert code == 0 and "Version 2 -> 0" in out
+    migrations_dir.write("003_vacuum.sql", "-- vfmigrate: no-transaction\n-- === UP MIGRATION ===\nVACUUM;\n"
+                         "-- === DOWN MIGRATION ===\nVACUUM;\n")
+    digest = file_digest(db_path)
+    monkeypatch.setenv("VFMIGRATE_TX", "all")
+    code, _, err = run("up")
+    assert code == 5 and "003_vacuum.sql" in err and "--tx file" in err
+    assert file_digest(db_path) == digest
+    monkeypatch.setenv("VFMIGRATE_TX", "some")
+    code, _, err = run("up")
+    assert code == 2 and "VFMIGRATE_TX" in err

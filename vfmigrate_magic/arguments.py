@@ -89,6 +89,8 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
 
     up = command("up", "apply every pending migration, in version order")
     up.add_argument("--to", metavar="VERSION", type=_version, help="stop after this version")
+    up.add_argument("--tx", choices=("file", "all"), default=None, help="file (default): a transaction per "
+                    "migration; all: the whole run in one, so a failure leaves the database as before (env VFMIGRATE_TX)")
     up.add_argument("--dry-run", action="store_true",
                     help="run inside a transaction and roll back: report statements, rows and schema changes")
 
@@ -98,6 +100,8 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     which.add_argument("--to", metavar="VERSION", type=_version, help="roll back every migration above VERSION")
     which.add_argument("--all", action="store_true", help="roll back every applied migration")
     down.add_argument("--dry-run", action="store_true", help="run the DOWN inside a transaction and roll back")
+    down.add_argument("--tx", choices=("file", "all"), default=None, help="file (default) or all: every DOWN "
+                      "of the run in one transaction (env VFMIGRATE_TX)")
     down.add_argument("--no-backup", dest="backup", action="store_false", default=None,
                       help="skip the online backup written beside the database first (env VFMIGRATE_BACKUP=0)")
 

@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None),
+                                  tx=getattr(args, "tx", None),
                                   need_database=needs_database(args))
         return COMMANDS[args.command](args, settings)
     except MigrationError as exc:
@@ -56,7 +57,7 @@ def _cmd_up(args, settings: config.Settings) -> int:
     for target in settings.targets:
         _heading(settings, target)
         report = commands.up(target, to=args.to, dry_run=args.dry_run, busy_timeout=settings.busy_timeout,
-                             on_result=_print_result)
+                             on_result=_print_result, tx=settings.tx)
         for warning in report.warnings:
             print(f"  warning: {warning}")
         print(_indent(report.summary()))
@@ -67,7 +68,8 @@ def _cmd_down(args, settings: config.Settings) -> int:
     target = settings.target
     _heading(settings, target)
     report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
-                           backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=_print_result)
+                           backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=_print_result,
+                           tx=settings.tx)
     print(_indent(report.summary()))
     return EXIT_OK if report.integrity == "ok" else 6
 

@@ -42,7 +42,7 @@ def _opened(conn: sqlite3.Connection, label: str = "", busy_timeout: float = DEF
 def up(target: Target, *, to: int | None = None, dry_run: bool = False,
        busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
        on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
-       progress_every: int = 1000, watch: Watch | None = None) -> RunReport:
+       progress_every: int = 1000, watch: Watch | None = None, tx: str = "file") -> RunReport:
     """Apply (or dry-run) the pending migrations of ``target``; creates the database file
     when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
     A dry run counts the rows each statement puts at risk (``RunReport.findings``).
@@ -57,7 +57,7 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
 
         watch = RiskMeter()
     runner = MigrationRunner(target.migrations, mode, on_start=on_start, on_result=on_result,
-                             progress_handler=progress_handler, progress_every=progress_every, watch=watch)
+                             progress_handler=progress_handler, progress_every=progress_every, watch=watch, tx=tx)
     # Read and check the files before the database is opened, so bad input creates nothing.
     migrations = runner.migrations()
     database = str(target.database)
@@ -81,13 +81,14 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
          dry_run: bool = False, backup: bool = True, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
          on_start: StartCallback | None = None, on_result: ResultCallback | None = None,
-         progress_handler: ProgressHandler | None = None, progress_every: int = 1000) -> RunReport:
+         progress_handler: ProgressHandler | None = None, progress_every: int = 1000,
+         tx: str = "file") -> RunReport:
     """Roll back the newest applied migration(s) of ``target`` (see RollbackManager)."""
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
     manager = RollbackManager(target.migrations, mode, backup=backup, on_start=on_start, on_result=on_result,
-                              progress_handler=progress_handler, progress_every=progress_every)
+                              progress_handler=progress_handler, progress_every=progress_every, tx=tx)
     conn = connect(target.database, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
         return manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database))

@@ -60,6 +60,7 @@ class Settings:
     config_file: Path | None = None
     names: tuple[str, ...] = ()  # every configured database name
     author: str = ""  # written into new migration files: VFMIGRATE_AUTHOR, else the login name
+    tx: str = "file"  # "file": a transaction per migration; "all": one for the whole run
 
     @property
     def target(self) -> Target:
@@ -110,6 +111,7 @@ def resolve(
     db: str | None = None,
     busy_timeout: float | None = None,
     backup: bool | None = None,
+    tx: str | None = None,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     config_file: str | os.PathLike[str] | None = None,
@@ -134,6 +136,7 @@ def resolve(
         raise ConfigError(f"{file}: tool.vfmigrate.backup must be true or false (no quotes), "
                           f"not {table['backup']!r}")
     do_backup = _first(backup, env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
+    tx_mode = _tx(tx, env, table, file)
 
     arg_db = Path(database) if database is not None else None
     arg_mig = Path(migrations) if migrations is not None else None
@@ -175,7 +178,19 @@ def resolve(
             "no database given: pass --database PATH (or set DATABASE_PATH), or name databases "
             "under [tool.vfmigrate.databases] in pyproject.toml"
         )
-    return Settings(targets, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login())
+    return Settings(targets, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode)
+
+
+def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: Path | None) -> str:
+    """The transaction mode: argument > VFMIGRATE_TX > tool.vfmigrate.tx > "file"."""
+    for value, where in ((argument, "--tx"), (env.get("VFMIGRATE_TX") or None, "VFMIGRATE_TX"),
+                         (table.get("tx"), f"{file}: tool.vfmigrate.tx")):
+        if value is None:
+            continue
+        if value not in ("file", "all"):
+            raise ConfigError(f"{where} must be \"file\" or \"all\", not {value!r}")
+        return value
+    return "file"
 
 
 def _login() -> str:

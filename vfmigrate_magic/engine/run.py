@@ -30,6 +30,7 @@ from .sqlite import (
 from .step import Guard, RunState, Watch, apply_one, execute, track
 from .tracker import VersionTracker
 
+TX_MODES = ("file", "all")  # a transaction per migration file, or one for the whole run
 ResultCallback = Callable[[MigrationResult], None]
 StartCallback = Callable[[Migration, str], None]
 # sqlite3 progress handler: called every ``progress_every`` VM steps; a true return aborts.
@@ -62,10 +63,14 @@ class Migrator:
         progress_handler: ProgressHandler | None = None,
         progress_every: int = 1000,
         watch: Watch | None = None,
+        tx: str = "file",
     ) -> None:
+        if tx not in TX_MODES:
+            raise UsageError(f"tx must be one of {', '.join(TX_MODES)}, not {tx!r}")
         self.migrations_dir = Path(migrations_dir)
         self.mode = ExecutionMode(mode)
         self.backup = backup
+        self.tx = tx
         self.hooks = Hooks(on_start, on_result, progress_handler, progress_every, watch)
 
     def _run(self, conn: sqlite3.Connection, database: str | None, direction: str,
@@ -80,6 +85,11 @@ class Migrator:
             try:
                 before = tracker.current_version()
                 migrations = plan()
+                if self.tx == "all" and self.mode is ExecutionMode.APPLY:
+                    for m in migrations:
+                        if not m.transactional:
+                            raise BadMigrationFile(m.filename, "is a no-transaction migration, and --tx all runs the "
+                                                   "whole run in one transaction", hint="run it with --tx file; nothing was run")
             except (RefusedByState, BadMigrationFile) as exc:
                 _refused(log, label, direction, self.mode, exc)
                 raise
@@ -90,7 +100,7 @@ class Migrator:
                 log.open()  # a run that cannot be recorded does not start
                 if applying and before_run is not None:
                     saved = before_run(before)
-                results = run_plan(conn, migrations, direction, self.mode, self.hooks, label, log)
+                results = run_plan(conn, migrations, direction, self.mode, self.hooks, label, log, tx=self.tx)
             changed = applying and any(not r.skipped for r in results)
             return RunReport(
                 database=label,
@@ -136,9 +146,11 @@ def _refused(log: EventLog, label: str, direction: str, mode: ExecutionMode, exc
 
 
 def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mode: ExecutionMode,
-             hooks: Hooks, label: str, log: EventLog) -> list[MigrationResult]:
+             hooks: Hooks, label: str, log: EventLog, *, tx: str = "file") -> list[MigrationResult]:
     """Run ``plan`` in order. APPLY: each migration with its tracking row in its own
-    transaction. DRY_RUN: all of them in one transaction that is rolled back.
+    transaction (``tx="all"``: the whole plan in one, committed at the end, so a failure
+    leaves the database as before the run; each migration is logged and reported once the
+    run has committed). DRY_RUN: all of them in one transaction that is rolled back.
 
     Inside each transaction, before COMMIT, ``foreign_key_check``: a migration that leaves
     rows with a missing parent that were not there before is rolled back. Each migration is
@@ -182,6 +194,23 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
             return results
         tracker = VersionTracker(conn)
         state = RunState(tracker, guard)
+        if tx == "all":
+            with Transaction(conn, label):
+                if direction == "up":
+                    tracker.ensure_table()
+                for current in plan:
+                    started = time.perf_counter()
+                    if hooks.on_start is not None:
+                        hooks.on_start(current, direction)
+                    # done=[]: nothing of this run stays applied if this migration fails.
+                    results.append(apply_one(conn, state, current, direction, mode, [], watch=hooks.watch))
+            current = None  # committed
+            for result in results:
+                if not result.skipped:
+                    log.write(_event(label, result))
+                if hooks.on_result is not None:
+                    hooks.on_result(result)
+            return results
         ensured = False
         # One journal file for the whole run, not one created and deleted per migration.
         kept_journal = len(plan) > 1 and keep_journal(conn)

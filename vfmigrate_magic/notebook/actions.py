@@ -17,13 +17,13 @@ class RunInterrupted(MigrationError):
     where the database stands, in one line."""
 
 
-def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None,
+def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None, tx=None,
             need_database: bool = True) -> Settings:
     """``config.resolve`` with empty strings taken as "not given" (as ``%config`` may leave them)."""
     def given(value):
         return None if value == "" else value
     return config.resolve(database=given(database), migrations=given(migrations), db=given(db),
-                          busy_timeout=busy_timeout, backup=backup, need_database=need_database)
+                          busy_timeout=busy_timeout, backup=backup, tx=tx, need_database=need_database)
 
 
 def planned(target: Target, direction: str, *, to: int | None = None, steps: int | None = None,
@@ -47,7 +47,7 @@ def up(target: Target, settings: Settings, *, to: int | None = None, dry_run: bo
     """``commands.up`` with the progress hooks; raises RunInterrupted after a stop."""
     hooks = progress.hooks() if progress is not None else {}
     with _interrupts(target, progress):
-        return commands.up(target, to=to, dry_run=dry_run, busy_timeout=settings.busy_timeout, **hooks)
+        return commands.up(target, to=to, dry_run=dry_run, busy_timeout=settings.busy_timeout, tx=settings.tx, **hooks)
 
 
 def down(target: Target, settings: Settings, *, steps: int | None = None, to: int | None = None,
@@ -56,7 +56,7 @@ def down(target: Target, settings: Settings, *, steps: int | None = None, to: in
     hooks = progress.hooks() if progress is not None else {}
     with _interrupts(target, progress):
         return commands.down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=settings.backup,
-                             busy_timeout=settings.busy_timeout, **hooks)
+                             busy_timeout=settings.busy_timeout, tx=settings.tx, **hooks)
 
 
 class _interrupts:

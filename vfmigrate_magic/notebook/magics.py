@@ -234,6 +234,7 @@ class MigrateMagics(Magics):
             migrations=args.migrations if args.migrations is not None else self.migrations,
             busy_timeout=args.busy_timeout if args.busy_timeout is not None else self.busy_timeout,
             backup=backup if backup is not None else self.backup,
+            tx=getattr(args, "tx", None),
             need_database=needs_database(args),
         )
 
