@@ -80,6 +80,8 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     add_target_options(parser, None)
     if with_cli_flags:
         parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+        parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (the rest goes "
+                            "to stderr); on failure {\"error\": {\"kind\", \"message\"}} with the exit code")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=parser_class)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:

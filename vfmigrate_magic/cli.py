@@ -6,6 +6,8 @@ Imports only the standard library and the engine.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -23,6 +25,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     called = os.path.basename(sys.argv[0]) if argv is None else ""
     prog = "migrate" if called == "migrate" else "vfmigrate"
     args = build_parser(prog).parse_args(argv)
+    if args.json:  # stdout holds the document only: every other line goes to stderr
+        out = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):
+            code = _run(args, prog)
+        from .json_output import document, error
+
+        doc = error(_failure) if _failure is not None else document(args.command, _collected)
+        print(json.dumps(doc, indent=2, default=str), file=out)
+        return code
+    return _run(args, prog)
+
+
+_collected: list = []  # (target, result) of each database the command ran on, for --json
+_failure: MigrationError | None = None
+
+
+def _run(args, prog: str) -> int:
+    global _failure
+    _collected.clear()
+    _failure = None
     try:
         settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None),
@@ -32,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MigrationError as exc:
         if args.traceback:
             raise
+        _failure = exc
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -58,6 +81,7 @@ def _cmd_up(args, settings: config.Settings) -> int:
         _heading(settings, target)
         report = commands.up(target, to=args.to, dry_run=args.dry_run, busy_timeout=settings.busy_timeout,
                              on_result=_print_result, tx=settings.tx)
+        _collected.append((target, report))
         for warning in report.warnings:
             print(f"  warning: {warning}")
         print(_indent(report.summary()))
@@ -70,6 +94,7 @@ def _cmd_down(args, settings: config.Settings) -> int:
     report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
                            backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=_print_result,
                            tx=settings.tx)
+    _collected.append((target, report))
     print(_indent(report.summary()))
     return EXIT_OK if report.integrity == "ok" else 6
 
@@ -82,6 +107,7 @@ def _cmd_status(args, settings: config.Settings) -> int:
         if i:
             print()
         report = commands.status(target, busy_timeout=settings.busy_timeout)
+        _collected.append((target, report))
         print(report)
         states |= {e.state for e in report.entries}
     if not args.check:
@@ -93,6 +119,7 @@ def _cmd_status(args, settings: config.Settings) -> int:
 
 def _cmd_create(args, settings: config.Settings) -> int:
     created = commands.create(settings.target, args.name, author=settings.author)
+    _collected.append((settings.target, created))
     print(f"Created {display_path(created.path)}")
     return EXIT_OK
 
@@ -101,6 +128,7 @@ def _cmd_history(args, settings: config.Settings) -> int:
     for target in settings.targets:
         _heading(settings, target)
         events = commands.history(target)
+        _collected.append((target, events))
         if not events:
             print("  no events logged yet")
         for e in events:
@@ -112,6 +140,7 @@ def _cmd_history(args, settings: config.Settings) -> int:
 def _cmd_check(args, settings: config.Settings) -> int:
     for target in settings.targets:
         count = commands.check(target)
+        _collected.append((target, count))
         print(f"{target.label}: {count} migration files in {display_path(str(target.migrations))} are well-formed")
     return EXIT_OK
 
@@ -121,6 +150,7 @@ def _cmd_lint(args, settings: config.Settings) -> int:
     for target in settings.targets:
         _heading(settings, target)
         report = commands.lint(target, down=args.down, busy_timeout=settings.busy_timeout)
+        _collected.append((target, report))
         print(_indent(str(report)) if len(settings.targets) > 1 or target.name else str(report))
         found = found or bool(report.findings)
     return EXIT_FINDINGS if found else EXIT_OK
@@ -131,6 +161,7 @@ def _cmd_verify(args, settings: config.Settings) -> int:
     for target in settings.targets:
         _heading(settings, target)
         report = commands.verify(target, all=args.all, busy_timeout=settings.busy_timeout)
+        _collected.append((target, report))
         print(_indent(str(report)) if len(settings.targets) > 1 or target.name else str(report))
         ok = ok and report.ok
     return EXIT_OK if ok else EXIT_FINDINGS
@@ -141,6 +172,7 @@ def _cmd_schema(args, settings: config.Settings) -> int:
 
     if args.format != "text":
         found = commands.schema(settings.target, at=args.at, busy_timeout=settings.busy_timeout)
+        _collected.append((settings.target, found))
         if args.format == "json":
             import json
 
@@ -153,13 +185,16 @@ def _cmd_schema(args, settings: config.Settings) -> int:
             print()
         _heading(settings, target)
         found = commands.schema(target, at=args.at, busy_timeout=settings.busy_timeout)
+        _collected.append((target, found))
         print(schema.render_text(found).rstrip("\n") or "(no tables, views or triggers)")
     return EXIT_OK
 
 
 def _cmd_diff(args, settings: config.Settings) -> int:
-    print(commands.diff(settings.target, args.want, name=args.name, print_only=args.print_only,
-                        from_database=args.from_database, author=settings.author, busy_timeout=settings.busy_timeout))
+    result = commands.diff(settings.target, args.want, name=args.name, print_only=args.print_only,
+                           from_database=args.from_database, author=settings.author, busy_timeout=settings.busy_timeout)
+    _collected.append((settings.target, result))
+    print(result)
     return EXIT_OK
 
 

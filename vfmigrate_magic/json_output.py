@@ -1,0 +1,63 @@
+"""``vfmigrate --json``: the engine's result objects as one JSON document per command, with the
+same fields as the notebook's DataFrames. Standard library only."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .engine.config import Target
+
+
+def _target(target: Target) -> dict:
+    return {"name": target.name, "path": str(target.database) if target.database is not None else None}
+
+
+def _status(target: Target, report) -> dict:
+    return {**_target(target), "current_version": report.current_version, "migrations": [
+        {"version": e.version, "name": e.name, "state": e.state.value, "applied_at": e.applied_at,
+         "execution_time_ms": e.execution_time_ms, "checksum": e.checksum} for e in report.entries]}
+
+
+def _run(target: Target, report) -> dict:
+    return {**_target(target), "version_before": report.version_before, "version_after": report.version_after,
+            "backup_path": report.backup_path, "results": [
+                {"version": r.version, "name": r.name, "direction": r.direction, "mode": r.mode.value,
+                 "status": "skipped" if r.skipped else "ok", "duration_ms": round(r.duration_ms, 3),
+                 "rows_changed": r.rows_changed} for r in report.results],
+            "findings": [dataclasses.asdict(f) for f in report.findings],
+            "warnings": list(report.warnings)}
+
+
+def document(command: str, collected: list[tuple[Target, object]]) -> dict:
+    """The document for ``command`` from what it returned for each target."""
+    if command == "status":
+        return {"databases": [_status(t, r) for t, r in collected]}
+    if command in ("up", "down"):
+        return {"databases": [_run(t, r) for t, r in collected]}
+    if command == "lint":
+        return {"databases": [{**_target(t), "direction": r.direction, "checked": r.checked} for t, r in collected],
+                "findings": [{"database": t.name or str(t.database), **dataclasses.asdict(f)}
+                             for t, r in collected for f in r.findings]}
+    if command == "verify":
+        return {"databases": [{**_target(t), "ok": r.ok} for t, r in collected],
+                "migrations": [{"version": m.version, "file": m.file, "ok": m.ok, "problems": list(m.problems)}
+                               for _, r in collected for m in r.migrations]}
+    if command == "history":
+        return {"events": [{"database": t.name or str(t.database), **dataclasses.asdict(e)}
+                           for t, events in collected for e in events]}
+    if command == "check":
+        return {"databases": [{**_target(t), "migrations": str(t.migrations), "files": n} for t, n in collected]}
+    if command == "create":
+        return {"created": [dataclasses.asdict(c) for _, c in collected]}
+    if command == "schema":
+        from .engine.schema import to_json
+
+        return {"databases": [{**_target(t), "schema": to_json(s)} for t, s in collected]}
+    if command == "diff":
+        return {"diffs": [{"want": d.want, "path": d.path, "changes": [dataclasses.asdict(c) for c in d.changes],
+                           "text": d.text, "down_refused": d.down_refused} for _, d in collected]}
+    raise ValueError(command)
+
+
+def error(exc: Exception) -> dict:
+    return {"error": {"kind": type(exc).__name__, "message": str(exc)}}
