@@ -25,46 +25,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     called = os.path.basename(sys.argv[0]) if argv is None else ""
     prog = "migrate" if called == "migrate" else "vfmigrate"
     args = build_parser(prog).parse_args(argv)
-    if args.json:  # stdout holds the document only: every other line goes to stderr
-        out = sys.stdout
-        with contextlib.redirect_stdout(sys.stderr):
-            code = _run(args, prog)
-        from .json_output import document, error
+    results: list = []  # (target, result) of each database the command ran on
+    if not args.json:
+        return _run(args, prog, results)[0]
+    # --json: stdout holds the document only; every other line goes to stderr.
+    out = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        code, failure = _run(args, prog, results)
+    from .json_output import document, error
 
-        doc = error(_failure) if _failure is not None else document(args.command, _collected)
-        print(json.dumps(doc, indent=2, default=str), file=out)
-        return code
-    return _run(args, prog)
-
-
-_collected: list = []  # (target, result) of each database the command ran on, for --json
-_failure: MigrationError | None = None
+    print(json.dumps(error(failure) if failure is not None else document(args.command, results),
+                     indent=2, default=str), file=out)
+    return code
 
 
-def _run(args, prog: str) -> int:
-    global _failure
-    _collected.clear()
-    _failure = None
+def _run(args, prog: str, results: list) -> tuple[int, MigrationError | None]:
+    """Run the command, appending each database's result to ``results``; the exit code, and
+    the engine error that ended it (None when none did)."""
     try:
         settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None),
                                   tx=getattr(args, "tx", None),
                                   need_database=needs_database(args))
-        return COMMANDS[args.command](args, settings)
+        return COMMANDS[args.command](args, settings, results), None
     except MigrationError as exc:
         if args.traceback:
             raise
-        _failure = exc
         print(f"{prog}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return exc.exit_code, exc
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; the migration that was running was rolled back", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED, None
     except BrokenPipeError:
         # The reader went away (`vfmigrate status | head`): stop quietly, as other commands do;
         # stdout goes to /dev/null so that the flush at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return 1, None
 
 
 def _print_result(result) -> None:
@@ -76,30 +72,30 @@ def _heading(settings: config.Settings, target: config.Target) -> None:
         print(f"{target.name or 'database'}: {display_path(str(target.database))}", flush=True)
 
 
-def _cmd_up(args, settings: config.Settings) -> int:
+def _cmd_up(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         _heading(settings, target)
         report = commands.up(target, to=args.to, dry_run=args.dry_run, busy_timeout=settings.busy_timeout,
                              on_result=_print_result, tx=settings.tx)
-        _collected.append((target, report))
+        results.append((target, report))
         for warning in report.warnings:
             print(f"  warning: {warning}")
         print(_indent(report.summary()))
     return EXIT_OK
 
 
-def _cmd_down(args, settings: config.Settings) -> int:
+def _cmd_down(args, settings: config.Settings, results: list) -> int:
     target = settings.target
     _heading(settings, target)
     report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
                            backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=_print_result,
                            tx=settings.tx)
-    _collected.append((target, report))
+    results.append((target, report))
     print(_indent(report.summary()))
     return EXIT_OK if report.integrity == "ok" else 6
 
 
-def _cmd_status(args, settings: config.Settings) -> int:
+def _cmd_status(args, settings: config.Settings, results: list) -> int:
     from .engine.results import MigrationState
 
     states = set()
@@ -107,7 +103,7 @@ def _cmd_status(args, settings: config.Settings) -> int:
         if i:
             print()
         report = commands.status(target, busy_timeout=settings.busy_timeout)
-        _collected.append((target, report))
+        results.append((target, report))
         print(report)
         states |= {e.state for e in report.entries}
     if not args.check:
@@ -117,18 +113,18 @@ def _cmd_status(args, settings: config.Settings) -> int:
     return EXIT_PENDING if MigrationState.PENDING in states else EXIT_OK
 
 
-def _cmd_create(args, settings: config.Settings) -> int:
+def _cmd_create(args, settings: config.Settings, results: list) -> int:
     created = commands.create(settings.target, args.name, author=settings.author)
-    _collected.append((settings.target, created))
+    results.append((settings.target, created))
     print(f"Created {display_path(created.path)}")
     return EXIT_OK
 
 
-def _cmd_history(args, settings: config.Settings) -> int:
+def _cmd_history(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         _heading(settings, target)
         events = commands.history(target)
-        _collected.append((target, events))
+        results.append((target, events))
         if not events:
             print("  no events logged yet")
         for e in events:
@@ -137,42 +133,42 @@ def _cmd_history(args, settings: config.Settings) -> int:
     return EXIT_OK
 
 
-def _cmd_check(args, settings: config.Settings) -> int:
+def _cmd_check(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         count = commands.check(target)
-        _collected.append((target, count))
+        results.append((target, count))
         print(f"{target.label}: {count} migration files in {display_path(str(target.migrations))} are well-formed")
     return EXIT_OK
 
 
-def _cmd_lint(args, settings: config.Settings) -> int:
-    found = False
+def _cmd_lint(args, settings: config.Settings, results: list) -> int:
+    return _each_report(settings, results, lambda t: commands.lint(t, down=args.down, busy_timeout=settings.busy_timeout),
+                        lambda report: not report.findings)
+
+
+def _cmd_verify(args, settings: config.Settings, results: list) -> int:
+    return _each_report(settings, results, lambda t: commands.verify(t, all=args.all, busy_timeout=settings.busy_timeout),
+                        lambda report: report.ok)
+
+
+def _each_report(settings: config.Settings, results: list, call, clean) -> int:
+    """Run ``call`` on each target and print its report; exit 7 when one is not ``clean``."""
+    code = EXIT_OK
     for target in settings.targets:
         _heading(settings, target)
-        report = commands.lint(target, down=args.down, busy_timeout=settings.busy_timeout)
-        _collected.append((target, report))
+        report = call(target)
+        results.append((target, report))
         print(_indent(str(report)) if len(settings.targets) > 1 or target.name else str(report))
-        found = found or bool(report.findings)
-    return EXIT_FINDINGS if found else EXIT_OK
+        code = code if clean(report) else EXIT_FINDINGS
+    return code
 
 
-def _cmd_verify(args, settings: config.Settings) -> int:
-    ok = True
-    for target in settings.targets:
-        _heading(settings, target)
-        report = commands.verify(target, all=args.all, busy_timeout=settings.busy_timeout)
-        _collected.append((target, report))
-        print(_indent(str(report)) if len(settings.targets) > 1 or target.name else str(report))
-        ok = ok and report.ok
-    return EXIT_OK if ok else EXIT_FINDINGS
-
-
-def _cmd_schema(args, settings: config.Settings) -> int:
+def _cmd_schema(args, settings: config.Settings, results: list) -> int:
     from .engine import schema
 
     if args.format != "text":
         found = commands.schema(settings.target, at=args.at, busy_timeout=settings.busy_timeout)
-        _collected.append((settings.target, found))
+        results.append((settings.target, found))
         if args.format == "json":
             import json
 
@@ -185,15 +181,15 @@ def _cmd_schema(args, settings: config.Settings) -> int:
             print()
         _heading(settings, target)
         found = commands.schema(target, at=args.at, busy_timeout=settings.busy_timeout)
-        _collected.append((target, found))
+        results.append((target, found))
         print(schema.render_text(found).rstrip("\n") or "(no tables, views or triggers)")
     return EXIT_OK
 
 
-def _cmd_diff(args, settings: config.Settings) -> int:
+def _cmd_diff(args, settings: config.Settings, results: list) -> int:
     result = commands.diff(settings.target, args.want, name=args.name, print_only=args.print_only,
                            from_database=args.from_database, author=settings.author, busy_timeout=settings.busy_timeout)
-    _collected.append((settings.target, result))
+    results.append((settings.target, result))
     print(result)
     return EXIT_OK
 
