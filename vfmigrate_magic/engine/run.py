@@ -166,51 +166,39 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
     started = 0.0
     kept_journal = False
     try:
-        if mode is ExecutionMode.DRY_RUN:
-            if all(m.transactional for m in plan):
-                scope: contextlib.AbstractContextManager = Transaction(conn, label, rollback=True)
-                work = conn
-            else:
+        if mode is ExecutionMode.DRY_RUN or tx == "all":
+            # One transaction for the whole plan: rolled back (a dry run) or committed at the end.
+            dry = mode is ExecutionMode.DRY_RUN
+            if dry and not all(m.transactional for m in plan):
                 # A no-transaction migration cannot be rolled back: rehearse on a copy in memory.
                 work = sqlite3.connect(":memory:", isolation_level=None)
                 conn.backup(work)
                 work.set_authorizer(guard)
-                scope = contextlib.closing(work)
+                scope: contextlib.AbstractContextManager = contextlib.closing(work)
+            else:
+                work, scope = conn, Transaction(conn, label, rollback=dry)
             with scope:
-                VersionTracker(work).ensure_table()
-                state = RunState(VersionTracker(work), guard)
+                tracker = VersionTracker(work)
+                tracker.ensure_table()
+                state = RunState(tracker, guard)
                 for current in plan:
                     started = time.perf_counter()
                     if hooks.on_start is not None:
                         hooks.on_start(current, direction)
-                    result = apply_one(work, state, current, direction, mode, results, describe=True,
-                                       watch=hooks.watch)
-                    results.append(result)
-                    log.write(_event(label, result))
+                    # done=[]: with --tx all nothing of this run stays applied if this migration fails.
+                    results.append(apply_one(work, state, current, direction, mode, [], describe=dry,
+                                             watch=hooks.watch))
+                    if dry:  # a rehearsal is logged as it goes; a real run once it has committed
+                        log.write(_event(label, results[-1]))
             current = None
-            if hooks.on_result is not None:
-                for result in results:
-                    hooks.on_result(result)
-            return results
-        tracker = VersionTracker(conn)
-        state = RunState(tracker, guard)
-        if tx == "all":
-            with Transaction(conn, label):
-                if direction == "up":
-                    tracker.ensure_table()
-                for current in plan:
-                    started = time.perf_counter()
-                    if hooks.on_start is not None:
-                        hooks.on_start(current, direction)
-                    # done=[]: nothing of this run stays applied if this migration fails.
-                    results.append(apply_one(conn, state, current, direction, mode, [], watch=hooks.watch))
-            current = None  # committed
             for result in results:
-                if not result.skipped:
+                if not dry and not result.skipped:
                     log.write(_event(label, result))
                 if hooks.on_result is not None:
                     hooks.on_result(result)
             return results
+        tracker = VersionTracker(conn)
+        state = RunState(tracker, guard)
         ensured = False
         # One journal file for the whole run, not one created and deleted per migration.
         kept_journal = len(plan) > 1 and keep_journal(conn)
