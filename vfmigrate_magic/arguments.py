@@ -11,7 +11,8 @@ import argparse
 from .engine.config import MAX_BUSY_TIMEOUT
 from .engine.files import MAX_VERSION
 
-COMMANDS = ("up", "down", "status", "create", "history", "check", "lint", "verify", "schema", "diff")
+COMMANDS = ("up", "down", "status", "create", "history", "check", "lint", "verify", "schema", "diff", "backups",
+            "restore")
 SCHEMA_FORMATS = ("text", "sql", "mermaid", "json")
 
 
@@ -132,6 +133,9 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     diff.add_argument("--print", dest="print_only", action="store_true", help="print the migration, write nothing")
     diff.add_argument("--from-database", action="store_true",
                       help="start from the live database's schema instead of the migration files' head")
+    command("backups", "list the backups beside the database: path, version, time, size")
+    restore = command("restore", "replace the database with a backup, after backing it up as it is")
+    restore.add_argument("backup", metavar="BACKUP", help="a backup file: a path, or a name as 'backups' lists it")
     if extra_commands is not None:
         extra_commands(command)
     return parser

@@ -88,7 +88,7 @@ def _cmd_down(args, settings: config.Settings, results: list) -> int:
     target = settings.target
     _heading(settings, target)
     report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
-                           backup=settings.backup, busy_timeout=settings.busy_timeout, on_result=_print_result,
+                           backup=settings.backup, backup_keep=settings.backup_keep, busy_timeout=settings.busy_timeout, on_result=_print_result,
                            tx=settings.tx)
     results.append((target, report))
     print(_indent(report.summary()))
@@ -128,6 +128,10 @@ def _cmd_history(args, settings: config.Settings, results: list) -> int:
         if not events:
             print("  no events logged yet")
         for e in events:
+            if e.direction == "restore":
+                print(f"  {e.at}  restore from {e.name} (version {e.version})  {e.status:<7} {e.duration_ms:.0f} ms"
+                      + (f"  {e.error}" if e.error else ""))
+                continue
             line = f"  {e.at}  {e.direction:<4} {e.mode:<7} {e.version:03d}_{e.name}  {e.status:<7} {e.duration_ms:.0f} ms"
             print(line + (f"  {e.error}" if e.error else ""))
     return EXIT_OK
@@ -194,8 +198,28 @@ def _cmd_diff(args, settings: config.Settings, results: list) -> int:
     return EXIT_OK
 
 
+def _cmd_backups(args, settings: config.Settings, results: list) -> int:
+    for target in settings.targets:
+        found = commands.backups(target)
+        results.append((target, found))
+        print(f"{target.label}: " + (f"{len(found)} backups beside {display_path(str(target.database))}, oldest first"
+                                     if found else f"no backups beside {display_path(str(target.database))}"))
+        for backup in found:
+            print(f"  {backup}")
+    return EXIT_OK
+
+
+def _cmd_restore(args, settings: config.Settings, results: list) -> int:
+    result = commands.restore(settings.target, args.backup, backup_keep=settings.backup_keep,
+                              busy_timeout=settings.busy_timeout)
+    results.append((settings.target, result))
+    print(result)
+    return EXIT_OK if result.integrity == "ok" else 6
+
+
 COMMANDS = {"up": _cmd_up, "down": _cmd_down, "status": _cmd_status, "create": _cmd_create,
-            "history": _cmd_history, "check": _cmd_check, "lint": _cmd_lint, "verify": _cmd_verify, "schema": _cmd_schema, "diff": _cmd_diff}
+            "history": _cmd_history, "check": _cmd_check, "lint": _cmd_lint, "verify": _cmd_verify, "schema": _cmd_schema, "diff": _cmd_diff,
+            "backups": _cmd_backups, "restore": _cmd_restore}
 
 
 def _indent(text: str) -> str:

@@ -56,6 +56,11 @@ def document(command: str, collected: list[tuple[Target, object]]) -> dict:
     if command == "diff":
         return {"diffs": [{"want": d.want, "path": d.path, "changes": [dataclasses.asdict(c) for c in d.changes],
                            "text": d.text, "down_refused": d.down_refused} for _, d in collected]}
+    if command == "backups":
+        return {"databases": [{**_target(t), "backups": [dataclasses.asdict(b) for b in found]} for t, found in collected]}
+    if command == "restore":
+        return {"databases": [{**_target(t), **{k: v for k, v in dataclasses.asdict(r).items() if k != "database"}}
+                              for t, r in collected]}
     raise ValueError(command)
 
 

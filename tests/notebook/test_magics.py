@@ -110,6 +110,23 @@ def test_down_rolls_back_the_last_one_after_a_backup(on_app, capsys):
     assert versions(backups[0]) == [1, 2]
 
 
+def test_backups_is_a_frame_and_restore_brings_one_back(on_app, capsys):
+    on_app.run_line_magic("migrate", "up")
+    on_app.run_line_magic("migrate", "down")
+    df = on_app.run_line_magic("migrate", "backups")
+    (backup,) = Path(".").glob("app.db.*.v2.bak")
+    assert list(df.columns) == ["path", "version", "created_at", "size"]
+    assert df[["path", "version", "size"]].values.tolist() == [[backup.name, 2, backup.stat().st_size]]
+    assert str(df["created_at"].dtype).startswith("datetime64")
+    capsys.readouterr()
+    assert on_app.run_line_magic("migrate", f"restore {backup.name}") is None
+    out = capsys.readouterr().out
+    assert f"Restored app.db from {backup.name} (version 1 -> 2)" in out and "Backed up app.db (version 1) to " in out
+    assert versions(Path("app.db")) == [1, 2] and len(on_app.run_line_magic("migrate", "backups")) == 2
+    with pytest.raises(UsageError, match="nope.bak: no such backup file"):
+        on_app.run_line_magic("migrate", "restore nope.bak")
+
+
 def test_no_backup_from_config_or_the_line(on_app):
     on_app.run_line_magic("migrate", "up")
     on_app.run_line_magic("migrate", "down --no-backup")
@@ -188,7 +205,7 @@ def test_a_usage_error_fails_the_cell_so_run_all_stops(on_app, capsys):
 
 @pytest.mark.parametrize("line, message", [
     ("sideways", "%migrate: argument COMMAND: invalid choice: 'sideways' (choose from 'up', 'down', "
-                 "'status', 'create', 'history', 'check', 'lint', 'verify', 'schema', 'diff', 'panel', 'erd')"),
+                 "'status', 'create', 'history', 'check', 'lint', 'verify', 'schema', 'diff', 'backups', 'restore', 'panel', 'erd')"),
     ("up --to x", "%migrate up: argument --to: not a version number: 'x'"),
     ("down --steps 1 --all", "%migrate down: argument --all: not allowed with argument --steps"),
     ("", "%migrate: the following arguments are required: COMMAND"),

@@ -21,6 +21,7 @@ from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 # Each command imports the part of the engine it needs when it runs: `status` loads neither
 # the runner, the rollback manager nor the event log.
 if TYPE_CHECKING:
+    from .backup import BackupFile, RestoreResult
     from .diff import DiffResult
     from .run import ProgressHandler, ResultCallback, StartCallback
     from .schema import Schema
@@ -79,19 +80,55 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
 
 
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
-         dry_run: bool = False, backup: bool = True, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
-         on_start: StartCallback | None = None, on_result: ResultCallback | None = None,
-         progress_handler: ProgressHandler | None = None, progress_every: int = 1000,
-         tx: str = "file") -> RunReport:
+         dry_run: bool = False, backup: bool = True, backup_keep: int | None = None,
+         busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
+         on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
+         progress_every: int = 1000, tx: str = "file") -> RunReport:
     """Roll back the newest applied migration(s) of ``target`` (see RollbackManager)."""
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
-    manager = RollbackManager(target.migrations, mode, backup=backup, on_start=on_start, on_result=on_result,
+    manager = RollbackManager(target.migrations, mode, backup=backup, backup_keep=backup_keep,
+                              on_start=on_start, on_result=on_result,
                               progress_handler=progress_handler, progress_every=progress_every, tx=tx)
     conn = connect(target.database, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
         return manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database))
+
+
+def backups(target: Target) -> list[BackupFile]:
+    """The backups beside ``target``'s database, oldest first. Read-only."""
+    from .backup import list_backups
+
+    return list_backups(target.database)
+
+
+def restore(target: Target, backup: str, *, backup_keep: int | None = None,
+            busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> RestoreResult:
+    """Replace ``target``'s database with the backup file ``backup`` (a path, or the name of
+    a file beside the database), after backing the database up as it is; logged in the
+    event log. See :func:`.backup.restore`."""
+    from .backup import restore as restore_backup, source_for
+    from .history import EventLog
+    from .errors import MigrationError
+    from .sqlite import now_precise
+
+    source = source_for(target.database, backup)
+    require_folder(target.database)
+    with EventLog(str(target.database)) as log:
+        log.open()  # a restore that could not be recorded does not start
+
+        def event(version: int, status: str, ms: float, error: str = "") -> None:
+            log.write(HistoryEvent(now_precise(), str(target.database), version, source.name, "restore",
+                                   ExecutionMode.APPLY.value, status, round(ms, 3), error=error))
+        try:
+            result = restore_backup(target.database, source, busy_timeout=busy_timeout, keep=backup_keep)
+        except MigrationError as exc:
+            event(0, "failed", 0.0, str(exc))
+            raise
+        event(result.version_after, "ok" if result.integrity == "ok" else "failed", result.duration_ms,
+              "" if result.integrity == "ok" else f"integrity_check: {result.integrity}")
+    return result
 
 
 def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> StatusReport:

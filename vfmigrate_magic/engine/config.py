@@ -2,14 +2,17 @@
 
 One function, :func:`resolve`, applies the order every front end uses:
 explicit argument > environment (``DATABASE_PATH``, ``MIGRATIONS_DIR``,
-``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``) > ``[tool.vfmigrate]`` in the nearest
+``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``, ``VFMIGRATE_BACKUP_KEEP``, ``VFMIGRATE_TX``)
+> ``[tool.vfmigrate]`` in the nearest
 ``pyproject.toml`` > defaults. ``--db NAME`` picks a configured database; ``--database`` and
 ``--migrations`` then override its fields.
 
 ```toml
 [tool.vfmigrate]
 busy_timeout = 30          # seconds to wait for another writer's lock
-backup = true              # back up before every down
+backup = true              # back up before every down (and every restore)
+backup_keep = 10           # keep the newest 10 backups of each database (default: all)
+tx = "file"                # a transaction per migration; "all": one for the whole run
 
 [tool.vfmigrate.databases.settings]
 path = "data/settings.db"            # relative to this pyproject.toml
@@ -29,7 +32,7 @@ from .errors import ConfigError
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_MIGRATIONS = "migrations"
-TOP_KEYS = {"databases", "busy_timeout", "backup"}
+TOP_KEYS = {"databases", "busy_timeout", "backup", "backup_keep", "tx"}
 DB_KEYS = {"path", "migrations"}
 MAX_BUSY_TIMEOUT = 86400.0  # one day
 
@@ -61,6 +64,7 @@ class Settings:
     names: tuple[str, ...] = ()  # every configured database name
     author: str = ""  # written into new migration files: VFMIGRATE_AUTHOR, else the login name
     tx: str = "file"  # "file": a transaction per migration; "all": one for the whole run
+    backup_keep: int | None = None  # keep the newest N backups of a database; None: all
 
     @property
     def target(self) -> Target:
@@ -137,6 +141,7 @@ def resolve(
                           f"not {table['backup']!r}")
     do_backup = _first(backup, env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
     tx_mode = _tx(tx, env, table, file)
+    keep = _backup_keep(env, table, file)
 
     arg_db = Path(database) if database is not None else None
     arg_mig = Path(migrations) if migrations is not None else None
@@ -178,7 +183,7 @@ def resolve(
             "no database given: pass --database PATH (or set DATABASE_PATH), or name databases "
             "under [tool.vfmigrate.databases] in pyproject.toml"
         )
-    return Settings(targets, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode)
+    return Settings(targets, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode, keep)
 
 
 def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: Path | None) -> str:
@@ -191,6 +196,25 @@ def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: Path | 
             raise ConfigError(f"{where} must be \"file\" or \"all\", not {value!r}")
         return value
     return "file"
+
+
+def _backup_keep(env: Mapping[str, str], table: dict, file: Path | None) -> int | None:
+    """How many backups to keep: VFMIGRATE_BACKUP_KEEP > tool.vfmigrate.backup_keep > all."""
+    text = (env.get("VFMIGRATE_BACKUP_KEEP") or "").strip()
+    if text:
+        value, where = text, "VFMIGRATE_BACKUP_KEEP"
+        try:
+            value = int(text)
+        except ValueError:
+            pass
+    elif "backup_keep" in table:
+        value, where = table["backup_keep"], f"{file}: tool.vfmigrate.backup_keep"
+    else:
+        return None
+    if type(value) is not int or value < 1:
+        raise ConfigError(f"{where} must be a whole number of 1 or more (leave it out to keep every backup), "
+                          f"not {value!r}")
+    return value
 
 
 def _login() -> str:

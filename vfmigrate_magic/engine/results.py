@@ -109,6 +109,7 @@ class RunReport:
     foreign_key_violations: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()  # a dry run's rows at risk
+    pruned_backups: tuple[str, ...] = ()  # old backups removed after this one (backup_keep)
 
     @property
     def ran(self) -> tuple[MigrationResult, ...]:
@@ -131,6 +132,7 @@ class RunReport:
             lines.append(f"Version {self.version_before} -> {self.version_after}")
         if self.backup_path:
             lines.append(f"Backup written to {display_path(self.backup_path)}")
+        lines.extend(f"Removed old backup {display_path(p)} (backup_keep)" for p in self.pruned_backups)
         if self.integrity != "ok":
             lines.append(f"integrity_check: {self.integrity}")
         if self.foreign_key_violations:

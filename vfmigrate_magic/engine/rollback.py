@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import ChecksumMismatch, IrreversibleMigration, MissingMigrationFile, UsageError
 from .files import Migration, discover, validate_all
 from .results import RunReport
 from .run import Migrator
-from .backup import backup, backup_path
+from .backup import backup, backup_path, prune
 from .sqlite import database_path
 from .tracker import VersionTracker
 
@@ -67,10 +68,15 @@ class RollbackManager(Migrator):
 
         In APPLY mode, and unless ``backup=False``, first writes a backup beside the database
         under the write lock (its path is in the report); a backup that cannot be written
-        stops the run before any change. DRY_RUN runs them all and rolls back.
+        stops the run before any change; after the run, ``backup_keep`` removes the oldest
+        backups beyond that many. DRY_RUN runs them all and rolls back.
         """
+        db = database_path(conn)
+
         def back_up(version: int) -> str | None:
-            db = database_path(conn)
             return str(backup(conn, backup_path(Path(db), f"v{version}"))) if self.backup and db else None
 
-        return self._run(conn, database, "down", lambda: self.plan(conn, steps=steps, to=to, all=all), back_up)
+        report = self._run(conn, database, "down", lambda: self.plan(conn, steps=steps, to=to, all=all), back_up)
+        if report.backup_path and self.backup_keep is not None:
+            report = replace(report, pruned_backups=prune(Path(db), self.backup_keep))
+        return report

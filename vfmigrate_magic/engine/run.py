@@ -50,7 +50,7 @@ class Hooks:
 
 class Migrator:
     """What :class:`~.runner.MigrationRunner` and :class:`~.rollback.RollbackManager` share:
-    a migrations folder, a mode, the backup setting (``down`` only) and the callbacks."""
+    a migrations folder, a mode, the backup settings (``down`` only) and the callbacks."""
 
     def __init__(
         self,
@@ -58,6 +58,7 @@ class Migrator:
         mode: ExecutionMode = ExecutionMode.APPLY,
         *,
         backup: bool = True,
+        backup_keep: int | None = None,
         on_start: StartCallback | None = None,
         on_result: ResultCallback | None = None,
         progress_handler: ProgressHandler | None = None,
@@ -70,6 +71,7 @@ class Migrator:
         self.migrations_dir = Path(migrations_dir)
         self.mode = ExecutionMode(mode)
         self.backup = backup
+        self.backup_keep = backup_keep  # down: keep only the newest N backups
         self.tx = tx
         self.hooks = Hooks(on_start, on_result, progress_handler, progress_every, watch)
 

@@ -56,6 +56,7 @@ def down(target: Target, settings: Settings, *, steps: int | None = None, to: in
     hooks = progress.hooks() if progress is not None else {}
     with _interrupts(target, progress):
         return commands.down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=settings.backup,
+                             backup_keep=settings.backup_keep,
                              busy_timeout=settings.busy_timeout, tx=settings.tx, **hooks)
 
 

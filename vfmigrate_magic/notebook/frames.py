@@ -190,3 +190,18 @@ def verify_frame(report) -> pd.DataFrame:
     """``verify``: one row per migration, whether its DOWN reverses its UP and why not."""
     return pd.DataFrame([{"version": m.version, "file": m.file, "ok": m.ok, "problems": "; ".join(m.problems)}
                          for m in report.migrations], columns=["version", "file", "ok", "problems"])
+
+
+BACKUP_COLUMNS = ["path", "version", "created_at", "size"]
+
+
+def backups_frame(backups: Sequence[tuple[Target, Sequence]]) -> pd.DataFrame:
+    """``backups``: one row per backup file, oldest first: path, the version it holds, when
+    it was written (UTC) and its size in bytes; with a database column for several."""
+    several = len(backups) > 1
+    rows = [{**({"database": database_label(t)} if several else {}), "path": display_path(b.path),
+             "version": b.version, "created_at": b.created_at[:19].replace("T", " "), "size": b.size}
+            for t, found in backups for b in found]
+    df = pd.DataFrame(rows, columns=(["database"] if several else []) + BACKUP_COLUMNS)
+    df["created_at"] = pd.to_datetime(df["created_at"])
+    return df

@@ -71,6 +71,8 @@ class MigrateMagics(Magics):
             %migrate down                      # roll back the last one (--steps N, --to V, --all)
             %migrate history --db {name}       # {python} values are expanded
             %migrate create add_user_roles     # write the next NNN_add_user_roles.sql
+            %migrate backups                   # the backups beside the database; restore one with
+            %migrate restore NAME              #   %migrate restore (after backing up the database)
             %migrate panel                     # buttons: Up, Down, Dry run, Refresh, Stop
 
         """
@@ -199,6 +201,17 @@ class MigrateMagics(Magics):
         report = commands.verify(settings.target, all=args.all, busy_timeout=settings.busy_timeout)
         print(str(report).splitlines()[-1])
         return frames.verify_frame(report)
+
+    def _cmd_backups(self, args, settings: Settings):
+        return frames.backups_frame([(t, commands.backups(t)) for t in settings.targets])
+
+    def _cmd_restore(self, args, settings: Settings):
+        result = commands.restore(settings.target, args.backup, backup_keep=settings.backup_keep,
+                                  busy_timeout=settings.busy_timeout)
+        print(result)
+        if result.integrity != "ok":
+            raise MigrationError(f"integrity_check after the restore: {result.integrity}")
+        return None
 
     def _cmd_schema(self, args, settings: Settings):
         from .schema_views import show_schema
