@@ -52,3 +52,16 @@ def test_a_failure_is_an_error_document_with_its_exit_code(migrations_dir, run, 
     code, d, err = doc(run, "up")
     assert code == 1 and d["error"]["kind"] == "MigrationFailed" and "001_bad.sql" in d["error"]["message"]
     assert "vfmigrate: error:" in err
+
+
+def test_each_row_names_its_database_the_same_way(migrations_dir, run, db_path):
+    migrations_dir.add("001_users.sql", USERS, "DROP TABLE users;")
+    code, d, err = doc(run, "lint")  # no database file yet: said, not passed off as a check of data
+    assert code == 0 and d["databases"][0]["exists"] is False and "does not exist yet" in err
+    run("up")
+    code, d, _ = doc(run, "lint")
+    assert d["databases"][0]["exists"] is True
+    code, d, _ = doc(run, "verify", "--all")
+    assert [m["database"] for m in d["migrations"]] == [str(db_path)]
+    code, d, _ = doc(run, "history")
+    assert {e["database"] for e in d["events"]} == {str(db_path)}

@@ -35,15 +35,16 @@ def document(command: str, collected: list[tuple[Target, object]]) -> dict:
     if command in ("up", "down"):
         return {"databases": [_run(t, r) for t, r in collected]}
     if command == "lint":
-        return {"databases": [{**_target(t), "direction": r.direction, "checked": r.checked} for t, r in collected],
+        return {"databases": [{**_target(t), "direction": r.direction, "checked": r.checked, "exists": r.exists}
+                              for t, r in collected],
                 "findings": [{"database": t.name or str(t.database), **dataclasses.asdict(f)}
                              for t, r in collected for f in r.findings]}
     if command == "verify":
         return {"databases": [{**_target(t), "ok": r.ok} for t, r in collected],
-                "migrations": [{"version": m.version, "file": m.file, "ok": m.ok, "problems": list(m.problems)}
-                               for _, r in collected for m in r.migrations]}
+                "migrations": [{"database": t.name or str(t.database), "version": m.version, "file": m.file, "ok": m.ok,
+                                "problems": list(m.problems)} for t, r in collected for m in r.migrations]}
     if command == "history":
-        return {"events": [{"database": t.name or str(t.database), **dataclasses.asdict(e)}
+        return {"events": [{**dataclasses.asdict(e), "database": t.name or str(t.database)}
                            for t, events in collected for e in events]}
     if command == "check":
         return {"databases": [{**_target(t), "migrations": str(t.migrations), "files": n} for t, n in collected]}

@@ -180,7 +180,7 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
     if down:
         if not target.database.exists():
             require_folder(target.database)
-            return LintReport(str(target.database), "down", 0)
+            return LintReport(str(target.database), "down", 0, exists=False)
         from .rollback import RollbackManager
 
         manager = RollbackManager(target.migrations, ExecutionMode.DRY_RUN, backup=False, watch=meter)
@@ -189,7 +189,8 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
             report = manager.rollback(conn, all=True, database=str(target.database))
     else:
         report = up(target, dry_run=True, busy_timeout=busy_timeout, watch=meter)
-    return LintReport(str(target.database), "down" if down else "up", len(report.ran), tuple(meter.findings))
+    return LintReport(str(target.database), "down" if down else "up", len(report.ran), tuple(meter.findings),
+                      exists=target.database.exists())
 
 
 def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> VerifyReport:

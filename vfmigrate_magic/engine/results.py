@@ -170,10 +170,13 @@ class LintReport:
     direction: str
     checked: int  # migrations run
     findings: tuple[Finding, ...] = ()
+    exists: bool = True  # False: no database file yet, so run on an empty one (no rows to count)
 
     def __str__(self) -> str:
         what = "pending migration" if self.direction == "up" else "DOWN section"
-        head = f"{plural(self.checked, what)} checked on {display_path(self.database)}"
+        where = display_path(self.database) if self.exists else \
+            f"an empty database ({display_path(self.database)} does not exist yet: no rows to count)"
+        head = f"{plural(self.checked, what)} checked on {where}"
         if not self.findings:
             return f"{head}: no rows at risk"
         return "\n".join([f"{head}: {plural(len(self.findings), 'finding')}", *(str(f) for f in self.findings)])
