@@ -3,6 +3,7 @@ user sees them, exit 7 when there is something to say and 0 when not, the databa
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 
@@ -63,10 +64,23 @@ def test_verify_names_a_lossy_down_and_passes_a_reversible_one(migrations_dir, r
     assert f"✗ 002_lower: DOWN does not restore table users: {changed} rows differ" in out
     assert "✓ 003_index: DOWN reverses UP" in out
     assert file_digest(db_path) == digest
-    assert not (db_path.parent / (db_path.name + ".history.jsonl")).read_text().count('"verify"')
+    # The outcomes are logged beside the database, and status's reversible column says them.
+    code, out, _ = run("--json", "history")
+    assert [(e["direction"], e["version"], e["status"]) for e in json.loads(out)["events"]][-2:] == [
+        ("verify", 2, "failed"), ("verify", 3, "ok")]
+    assert reversible(run) == {1: "not verified", 2: "fails verify", 3: "verified"}
+    migrations_dir.add("003_index.sql", "CREATE INDEX idx_users_email ON users(email, id);",
+                       "DROP INDEX idx_users_email;")  # edited: what was verified is not this file
+    assert reversible(run)[3] == "not verified"
     migrations_dir.path.joinpath("002_lower.sql").unlink()
     code, out, _ = run("verify")
     assert code == 0 and "1 migration verified: 1 reverses" in out
+    assert reversible(run) == {1: "not verified", 3: "verified"}
+
+
+def reversible(run) -> dict[int, str]:
+    code, out, _ = run("--json", "status")
+    return {m["version"]: m["reversible"] for m in json.loads(out)["databases"][0]["migrations"]}
 
 
 def test_verify_all_replays_every_migration_without_a_database(migrations_dir, run, db_path):

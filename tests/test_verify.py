@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 from helpers import file_digest, tracked
 
+from vfmigrate_magic.engine.files import discover
 from vfmigrate_magic.engine.errors import ChecksumMismatch
 from vfmigrate_magic.engine.history import log_path
 from vfmigrate_magic.engine.runner import MigrationRunner
@@ -197,7 +198,8 @@ def test_irreversible_is_reported_and_verification_goes_on(migrations_dir):
     migrations_dir.add("002_b.sql", "INSERT INTO a (id) VALUES (1);", "DELETE FROM a WHERE id = 1;")
     report = verify(None, migrations_dir)
     first, second = report.migrations
-    assert first == Verified(1, "001_a.sql", False, (IRREVERSIBLE,))
+    (file, _) = discover(migrations_dir.path)
+    assert first == Verified(1, "001_a.sql", False, (IRREVERSIBLE,), file.checksum)
     assert str(first) == "✗ 001_a: no DOWN section (irreversible)"
     assert second.ok  # ran on top of 001's UP
     assert str(report).splitlines()[-1] == "2 migrations verified: 1 reverses, 1 does not"

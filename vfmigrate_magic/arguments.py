@@ -113,7 +113,7 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
                         "out-of-order migration), 8 when migrations are pending, 0 when up to date")
     create = command("create", "write the next migration file, NNN_name.sql, with its header filled in")
     create.add_argument("name", metavar="NAME", help="snake_case name, e.g. add_user_roles")
-    command("history", "every up, down, dry run and failure logged for the database, with timings")
+    command("history", "every up, down, dry run, failure, verify and restore logged for the database, with timings")
     command("check", "parse every migration file and report problems without touching a database")
     lint = command("lint", "count the rows each pending migration puts at risk, run on the real data and "
                    "rolled back (exit 7 with findings)")

@@ -15,7 +15,8 @@ def _target(target: Target) -> dict:
 def _status(target: Target, report) -> dict:
     return {**_target(target), "current_version": report.current_version, "migrations": [
         {"version": e.version, "name": e.name, "state": e.state.value, "applied_at": e.applied_at,
-         "execution_time_ms": e.execution_time_ms, "checksum": e.checksum} for e in report.entries]}
+         "execution_time_ms": e.execution_time_ms, "checksum": e.checksum, "reversible": e.reversibility}
+        for e in report.entries]}
 
 
 def _run(target: Target, report) -> dict:

@@ -36,7 +36,7 @@ def test_status_frame_columns_types_and_checksum_states():
     assert df["applied_at"].iloc[1] == pd.Timestamp("2025-10-28 10:30:00")
     assert pd.isna(df["applied_at"].iloc[3]) and pd.isna(df["execution_time_ms"].iloc[3])
     assert df["execution_time_ms"].dtype == "float64"
-    assert df["reversible"].tolist()[:2] == [True, False] and pd.isna(df["reversible"].iloc[2])
+    assert df["reversible"].tolist()[:2] == ["not verified", "no DOWN"] and pd.isna(df["reversible"].iloc[2])
     assert df.attrs == {"database": "app.db", "current_version": 2, "migrations": "migrations"}
 
 
@@ -44,7 +44,7 @@ def test_status_frame_built_by_columns_equals_one_built_row_by_row():
     for report in (STATUS, StatusReport("app.db", "migrations", 0, ())):
         rows = [{"version": e.version, "name": e.name, "state": e.state.value, "applied_at": e.applied_at,
                  "execution_time_ms": e.execution_time_ms, "checksum": frames.CHECKSUM_STATE[e.state],
-                 "reversible": e.reversible} for e in report.entries]
+                 "reversible": e.reversibility} for e in report.entries]
         for database in (None, "settings"):
             pd.testing.assert_frame_equal(frames.status_frame(report, database),
                                           frames._frame(rows, frames.STATUS_COLUMNS, database))

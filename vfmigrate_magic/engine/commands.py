@@ -134,6 +134,7 @@ def restore(target: Target, backup: str, *, backup_keep: int | None = None,
 def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> StatusReport:
     """The state of every migration of ``target``. Read-only; a missing database is reported
     as not created yet (every migration pending)."""
+    from .history import verified
     from .status import migration_status
 
     if not target.database.exists():
@@ -141,7 +142,8 @@ def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Sta
         return migration_status(None, target.migrations, database=str(target.database), db_name=target.name)
     conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
-        return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name)
+        return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name,
+                                verified=verified(target.database))
 
 
 def create(target: Target, name: str, *, up: str = "", down: str = "", author: str = "") -> CreatedMigration:
@@ -195,14 +197,31 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
 
 def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> VerifyReport:
     """Prove each pending migration's DOWN reverses its UP (``all``: every migration, replayed
-    from an empty database), on a copy in memory. The database is never touched."""
+    from an empty database), on a copy in memory. The database is never touched; the outcomes
+    are logged in its event log, so status can say which files were verified."""
     from .verify import verify as run_verify
 
-    if all or target.database is None or not target.database.exists():
-        return run_verify(None, target.migrations, all=all, database=str(target.database or ":memory:"))
-    conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
-    with _opened(conn, str(target.database), busy_timeout):
-        return run_verify(conn, target.migrations, database=str(target.database))
+    exists = target.database is not None and target.database.exists()
+    if all or not exists:
+        report = run_verify(None, target.migrations, all=all, database=str(target.database or ":memory:"))
+    else:
+        conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
+        with _opened(conn, str(target.database), busy_timeout):
+            report = run_verify(conn, target.migrations, database=str(target.database))
+    if exists:  # what status's reversible column says, for as long as each file is unchanged
+        _log_verified(target, report)
+    return report
+
+
+def _log_verified(target: Target, report: VerifyReport) -> None:
+    from .history import EventLog
+    from .sqlite import now_precise
+
+    with EventLog(str(target.database)) as log:
+        for m in report.migrations:
+            log.write(HistoryEvent(now_precise(), str(target.database), m.version, m.label.partition("_")[2], "verify",
+                                   ExecutionMode.DRY_RUN.value, "ok" if m.ok else "failed", 0.0,
+                                   error="; ".join(m.problems), checksum=m.checksum))
 
 
 def schema(target: Target, *, at: int | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Schema:

@@ -22,7 +22,7 @@ from .results import HistoryEvent
 
 _FIELDS = {f.name: f for f in dataclasses.fields(HistoryEvent)}
 _TYPES = {"at": str, "database": str, "version": int, "name": str, "direction": str, "mode": str,
-          "status": str, "duration_ms": (int, float), "rows_changed": int, "error": str}
+          "status": str, "duration_ms": (int, float), "rows_changed": int, "error": str, "checksum": str}
 
 
 def log_path(database: str | os.PathLike[str]) -> Path:
@@ -89,14 +89,31 @@ def read(database: str | os.PathLike[str]) -> list[HistoryEvent]:
     """All events logged for ``database``, oldest first. Read-only. Lines that are not
     events (cut short by a crash, or written by something else) are skipped. Raises
     DatabaseError when the log exists but cannot be read."""
+    return _events(_read(database))
+
+
+def verified(database: str | os.PathLike[str]) -> dict[str, bool]:
+    """Checksum -> whether the last ``verify`` of a file with that checksum passed, from the
+    log of ``database``. Only the lines of verify events are parsed."""
+    data = _read(database)
+    if b'"direction":"verify"' not in data:
+        return {}
+    lines = b"\n".join(line for line in data.splitlines() if b'"direction":"verify"' in line)
+    return {e.checksum: e.status == "ok" for e in _events(lines) if e.direction == "verify"}
+
+
+def _read(database: str | os.PathLike[str]) -> bytes:
     path = log_path(database)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        return []
+        return b""
     except OSError as exc:
         raise DatabaseError(f"{path}: cannot read the event log ({exc.strerror or exc}); "
                             "move that path aside or fix its permissions") from exc
+
+
+def _events(data: bytes) -> list[HistoryEvent]:
     events = []
     for line in data.decode("utf-8", errors="replace").splitlines():
         event = _event(line)

@@ -193,7 +193,19 @@ class StatusEntry:
     execution_time_ms: int | None = None
     checksum: str | None = None  # of the file, or the recorded one when the file is missing
     recorded_checksum: str | None = None
-    reversible: bool | None = None
+    reversible: bool | None = None  # the file has a DOWN section
+    verified: bool | None = None  # the last ``verify`` of this very file: DOWN reversed UP; None: never
+
+    @property
+    def reversibility(self) -> str | None:
+        """What is known of rolling it back: "verified" (the last ``verify`` of this very file
+        passed), "fails verify", "not verified" (a DOWN no ``verify`` has run yet), "no DOWN";
+        None when the file is missing."""
+        if self.reversible is None:
+            return None
+        if not self.reversible:
+            return "no DOWN"
+        return {True: "verified", False: "fails verify", None: "not verified"}[self.verified]
 
     @property
     def label(self) -> str:
@@ -275,3 +287,4 @@ class HistoryEvent:
     duration_ms: float
     rows_changed: int = 0
     error: str = ""
+    checksum: str = ""  # of the file, for a verify event

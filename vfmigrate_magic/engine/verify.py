@@ -43,6 +43,7 @@ class Verified:
     file: str
     ok: bool
     problems: tuple[str, ...] = ()
+    checksum: str = ""  # of the file verified: status says "verified" while the file is unchanged
 
     @property
     def label(self) -> str:
@@ -148,10 +149,10 @@ def _verify_one(copy: sqlite3.Connection, m: Migration, migrations: list[Migrati
     except RefusedByState:
         raise
     except MigrationError as exc:
-        return Verified(m.version, m.filename, False, (f"UP fails: {one_line(exc)}",)), None
+        return Verified(m.version, m.filename, False, (f"UP fails: {one_line(exc)}",), m.checksum), None
     after = fingerprint(copy)
     if not m.reversible:
-        return Verified(m.version, m.filename, False, (IRREVERSIBLE,)), after
+        return Verified(m.version, m.filename, False, (IRREVERSIBLE,), m.checksum), after
     snapshot = sqlite3.connect(":memory:", isolation_level=None)
     try:
         copy.backup(snapshot)
@@ -160,7 +161,7 @@ def _verify_one(copy: sqlite3.Connection, m: Migration, migrations: list[Migrati
             snapshot.backup(copy)  # back to what the first UP left
     finally:
         snapshot.close()
-    return Verified(m.version, m.filename, not problems, tuple(problems)), after
+    return Verified(m.version, m.filename, not problems, tuple(problems), m.checksum), after
 
 
 def _down_and_up(copy: sqlite3.Connection, m: Migration, migrations: list[Migration], runner: MigrationRunner,

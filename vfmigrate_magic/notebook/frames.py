@@ -40,7 +40,7 @@ CHECKSUM_STATE = {
 _STATE_VALUE = {state: state.value for state in MigrationState}
 _DTYPES = {
     "version": "int64", "rows_changed": "int64", "statements": "int64", "statement": "int64", "line": "int64",
-    "duration_ms": "float64", "execution_time_ms": "float64", "reversible": "boolean",
+    "duration_ms": "float64", "execution_time_ms": "float64",
 }
 
 
@@ -78,7 +78,8 @@ def _concat(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFr
 def status_frame(report: StatusReport, database: str | None = None) -> pd.DataFrame:
     """One row per migration: version, name, state, applied_at (UTC), execution_time_ms,
     checksum ("ok", "changed" after the file was edited, "no file"; blank while pending) and
-    whether it can be rolled back."""
+    reversible: "verified" when the last ``verify`` of this very file proved its DOWN, "fails
+    verify", "not verified", or "no DOWN"."""
     entries = report.entries
     if not entries:  # pandas would type the columns of empty lists as float, not object
         df = _frame([], STATUS_COLUMNS, database)
@@ -93,7 +94,7 @@ def status_frame(report: StatusReport, database: str | None = None) -> pd.DataFr
             "applied_at": [e.applied_at for e in entries],
             "execution_time_ms": [e.execution_time_ms for e in entries],
             "checksum": list(map(CHECKSUM_STATE.__getitem__, states)),
-            "reversible": [e.reversible for e in entries],
+            "reversible": [e.reversibility for e in entries],
         }
         df = _typed(pd.DataFrame(columns, columns=STATUS_COLUMNS), STATUS_COLUMNS, database)
     df.attrs.update(database=display_path(report.database), current_version=report.current_version,
