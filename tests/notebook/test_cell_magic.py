@@ -105,7 +105,12 @@ def test_after_a_rollback_the_cell_may_change_the_file_again(nb):
     conn.close()
 
 
-def test_dry_run_shows_rows_per_statement_and_leaves_the_database_unchanged(nb, capsys):
+def test_dry_run_shows_rows_per_statement_and_leaves_the_database_unchanged(nb, capsys, monkeypatch):
+    import IPython.display
+    import pandas as pd
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
     nb.run_cell_magic("migration", "create_notes --apply", CELL)
     before = Path("app.db").read_bytes()
     capsys.readouterr()
@@ -123,8 +128,11 @@ DROP INDEX idx_notes_body;
     assert out[0] == f"Created {Path('migrations/002_tidy_notes.sql')}"
     assert out[1].startswith("Dry run (up) 002_tidy_notes in ")
     assert out[1].endswith(": 3 statements, 3 rows changed; creates index idx_notes_body (rolled back)")
-    assert out[2] == "at risk: 002_tidy_notes.sql, statement 2 (line 8): delete notes: 1 row"  # counted on the data
-    assert out[3] == "Dry run: the database was not changed (still at version 1)"
+    assert out[2] == "Dry run: the database was not changed (still at version 1)"
+    assert out[3] == "Rows at risk (1 finding, counted on the real data and rolled back):"
+    (risk,) = [o for o in shown if isinstance(o, pd.DataFrame)]  # the rows at risk, as a frame
+    assert risk.to_dict("records") == [{"version": 2, "file": "002_tidy_notes.sql", "direction": "up", "statement": 2,
+                                        "line": 8, "kind": "delete", "object": "notes", "rows": 1}]
     assert Path("app.db").read_bytes() == before
     assert versions(Path("app.db")) == [1]
 

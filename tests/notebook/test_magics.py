@@ -98,6 +98,27 @@ def test_dry_run_reports_objects_and_leaves_the_file_byte_for_byte(on_app, capsy
                         "Dry run: the database was not changed (still at version 1)\n")
 
 
+def test_dry_run_shows_the_rows_at_risk_as_a_frame(on_app, capsys, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    on_app.run_line_magic("migrate", "up")
+    write_migration(Path("migrations"), "003_drop_users.sql", "DELETE FROM users WHERE id > 1;\nDROP TABLE users;",
+                    "SELECT 1;")
+    with sqlite3.connect("app.db") as conn:
+        left = conn.execute("SELECT count(*) FROM users WHERE id <= 1").fetchone()[0]
+    capsys.readouterr()
+    df = on_app.run_line_magic("migrate", "up --dry-run")
+    out = capsys.readouterr().out
+    assert df["version"].tolist() == [3]
+    assert "Rows at risk (2 findings, counted on the real data and rolled back):" in out
+    assert "at risk: " not in out  # a frame, not lines
+    (risk,) = [o for o in shown if isinstance(o, pd.DataFrame)]
+    assert risk[["version", "statement", "kind", "object", "rows"]].values.tolist() == [
+        [3, 1, "delete", "users", 2], [3, 2, "drop-table", "users", left]]
+
+
 def test_down_rolls_back_the_last_one_after_a_backup(on_app, capsys):
     on_app.run_line_magic("migrate", "up")
     df = on_app.run_line_magic("migrate", "down")

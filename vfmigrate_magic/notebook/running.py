@@ -4,7 +4,7 @@ each database's summary, and the line saying what a cell magic wrote."""
 from __future__ import annotations
 
 from ..engine.config import Settings, Target
-from ..engine.results import ExecutionMode, RunReport, display_path
+from ..engine.results import ExecutionMode, RunReport, display_path, plural
 from . import actions, frames
 from .progress import RunProgress
 
@@ -41,12 +41,20 @@ def _progress(targets, direction: str, **options) -> RunProgress:
 
 
 def print_summary(targets, target: Target, report: RunReport) -> None:
+    """Print what ran and the summary; a dry run's rows at risk are shown as a DataFrame
+    (the columns of ``%migrate lint``) instead of ``at risk:`` lines."""
     lines = [str(r) for r in report.results if r.mode is ExecutionMode.DRY_RUN]
     lines += [f"warning: {w}" for w in report.warnings]
-    lines += report.summary().splitlines()
+    lines += [line for line in report.summary().splitlines() if not line.startswith("at risk: ")]
+    if report.findings:
+        lines.append(f"Rows at risk ({plural(len(report.findings), 'finding')}, counted on the real data and rolled back):")
     if len(targets) > 1:
         lines = [f"{frames.database_label(target)}:"] + [f"  {line}" for line in lines]
     print("\n".join(lines))
+    if report.findings:
+        from IPython.display import display
+
+        display(frames.findings_frame(report.findings))
 
 
 def written(path: str, action: str, applied: bool) -> str:
