@@ -271,3 +271,57 @@ def test_the_dry_run_leaves_the_database_file_byte_for_byte_unchanged(migrations
     assert [f.kind for f in dry_up(migrations_dir, db)] == ["rebuild-loss", "drop-column", "delete"]
     assert file_digest(db) == before
     assert scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'") == 0
+
+
+def fk_on_loss(db_path, sql) -> dict[str, int]:
+    """What an application with foreign keys on loses: rows per table, on a scratch copy."""
+    src = sqlite3.connect(db_path)
+    copy = sqlite3.connect(":memory:")
+    src.backup(copy)
+    src.close()
+    copy.execute("PRAGMA foreign_keys = ON")
+    tables = [n for n, in copy.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
+    before = {t: copy.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    copy.execute(sql)
+    lost = {t: before[t] - copy.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    copy.close()
+    return {t: n for t, n in lost.items() if n}
+
+
+def test_a_cascade_is_followed_level_by_level_as_the_application_would(migrations_dir, db):
+    conn = sqlite3.connect(db)
+    conn.executescript("""
+        CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE,
+                               reply_to INTEGER REFERENCES comments(id) ON DELETE CASCADE);
+        INSERT INTO comments (post_id, reply_to) VALUES (1, NULL), (1, 1), (3, NULL), (6, 2), (7, NULL);
+    """)  # comment 4 is on a post of user 6 but replies to comment 2 (on a post of user 1)
+    conn.close()
+    lost = fk_on_loss(db, "DELETE FROM users WHERE id = 1")
+    migrations_dir.add("001_drop_al.sql", "DELETE FROM users WHERE id = 1;", "SELECT 1;")
+    findings = dry_up(migrations_dir, db, raises=ForeignKeyViolations)
+    assert [(f.kind, f.object, f.rows) for f in findings] == [
+        ("delete", "users", lost["users"]), ("cascade", "posts via users", lost["posts"]),
+        ("cascade", "comments via posts", 2), ("cascade", "comments via comments", 1)]
+    assert lost["comments"] == 3  # 1 and 2 with their post; 4 with the comment it replies to
+
+
+@pytest.mark.parametrize("up, what", [
+    ("ALTER TABLE users ADD COLUMN age INTEGER NOT NULL;", "users.age NOT NULL"),
+    ("ALTER TABLE users ADD COLUMN age INTEGER NOT NULL DEFAULT 0 CHECK (age > 0);", "users CHECK"),
+    ("UPDATE users SET nickname = NULL WHERE id > 2;\nCREATE TABLE n (v TEXT NOT NULL);\n"
+     "INSERT INTO n SELECT nickname FROM users;", "n.v NOT NULL"),
+    ("CREATE TABLE c (v TEXT CHECK (length(v) > 1));\nINSERT INTO c SELECT nickname FROM users WHERE nickname IS NOT NULL;\n"
+     "UPDATE c SET v = substr(v, 1, 1) WHERE v < 'd';", "c CHECK (length(v) > 1)"),
+])
+def test_a_constraint_the_data_breaks_is_counted_then_the_migration_fails(migrations_dir, db, up, what):
+    migrations_dir.add("001_tighten.sql", up, "SELECT 1;")
+    findings = dry_up(migrations_dir, db, raises=MigrationFailed)
+    (finding,) = findings
+    assert (finding.kind, finding.object, finding.statement) == ("constraint-fails", what, up.count(";"))
+    expected = {
+        "users.age NOT NULL": "SELECT count(*) FROM users",
+        "users CHECK": "SELECT count(*) FROM users",
+        "n.v NOT NULL": "SELECT count(*) FROM users WHERE id > 2 OR nickname IS NULL",
+        "c CHECK (length(v) > 1)": "SELECT count(*) FROM users WHERE nickname IS NOT NULL AND nickname < 'd'",
+    }[what]
+    assert finding.rows == scalar(db, expected)

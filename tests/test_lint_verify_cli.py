@@ -138,3 +138,32 @@ def test_tx_all_applies_everything_in_one_commit_and_refuses_a_no_transaction_fi
     monkeypatch.setenv("VFMIGRATE_TX", "some")
     code, _, err = run("up")
     assert code == 2 and "VFMIGRATE_TX" in err
+
+
+def test_lint_reports_what_makes_a_migration_fail_and_stops_there(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    migrations_dir.add("002_drop_audit.sql", "DROP TABLE audit;", "SELECT 1;")
+    migrations_dir.add("003_unique.sql", "UPDATE users SET email = NULL WHERE id = 3;\n"
+                       "CREATE TABLE u (email TEXT NOT NULL);\nINSERT INTO u SELECT email FROM users;", "DROP TABLE u;")
+    migrations_dir.add("004_later.sql", "DELETE FROM users;", "SELECT 1;")
+    digest = file_digest(db_path)
+    code, out, err = run("--json", "lint")
+    doc = json.loads(out)
+    (database,) = doc["databases"]
+    assert code == 7 and database["checked"] == 2
+    assert database["failed"].startswith("003_unique.sql, statement 3 (line 9): NOT NULL constraint failed: u.email")
+    assert [(f["version"], f["kind"], f["object"], f["rows"]) for f in doc["findings"]] == [
+        (2, "drop-table", "audit", 2), (3, "constraint-fails", "u.email NOT NULL", 1)]  # 004 never ran
+    assert "later migrations not checked" in err
+    assert file_digest(db_path) == digest
+
+
+def test_lint_exits_1_when_a_migration_fails_with_nothing_counted(migrations_dir, run, db_path):
+    setup(migrations_dir, run)
+    with closing(sqlite3.connect(db_path)) as conn:  # two emails of one length: the index cannot be built
+        assert conn.execute("SELECT count(*) - count(DISTINCT length(email)) FROM users").fetchone()[0] > 0
+    migrations_dir.add("002_unique.sql", "CREATE UNIQUE INDEX ux ON users(length(email));", "DROP INDEX ux;")
+    digest = file_digest(db_path)
+    code, out, err = run("lint")
+    assert code == 1 and "no rows at risk" in out and "fails: 002_unique.sql, statement 1 (line 7): UNIQUE" in out
+    assert file_digest(db_path) == digest

@@ -146,8 +146,10 @@ def _cmd_check(args, settings: config.Settings, results: list) -> int:
 
 
 def _cmd_lint(args, settings: config.Settings, results: list) -> int:
-    return _each_report(settings, results, lambda t: commands.lint(t, down=args.down, busy_timeout=settings.busy_timeout),
+    code = _each_report(settings, results, lambda t: commands.lint(t, down=args.down, busy_timeout=settings.busy_timeout),
                         lambda report: not report.findings)
+    # A migration that fails with nothing counted is a failure (1); with findings, they say why (7).
+    return 1 if code == EXIT_OK and any(report.failed for _, report in results) else code
 
 
 def _cmd_verify(args, settings: config.Settings, results: list) -> int:

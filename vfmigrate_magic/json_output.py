@@ -36,7 +36,8 @@ def document(command: str, collected: list[tuple[Target, object]]) -> dict:
     if command in ("up", "down"):
         return {"databases": [_run(t, r) for t, r in collected]}
     if command == "lint":
-        return {"databases": [{**_target(t), "direction": r.direction, "checked": r.checked, "exists": r.exists}
+        return {"databases": [{**_target(t), "direction": r.direction, "checked": r.checked, "exists": r.exists,
+                               "failed": r.failed or None}
                               for t, r in collected],
                 "findings": [{"database": t.name or str(t.database), **dataclasses.asdict(f)}
                              for t, r in collected for f in r.findings]}

@@ -174,25 +174,37 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
     """Run every pending UP (``down``: the DOWN of every applied migration, newest first, as
     ``down --all`` would) inside a transaction that is rolled back, counting the rows each
     statement puts at risk (:class:`.lint.RiskMeter`). The database is left byte-for-byte as it
-    was. Raises as ``up --dry-run`` / ``down --all --dry-run`` would (a failing statement too)."""
+    was. A migration that fails (a constraint its data breaks, say) ends the check there: the
+    report holds what was counted up to it and the failure (``failed``). Raises as
+    ``up --dry-run`` / ``down --all --dry-run`` would for anything else."""
+    from .errors import MigrationFailed, MigrationInterrupted
     from .lint import RiskMeter
     from .results import LintReport
 
     meter = RiskMeter()
-    if down:
-        if not target.database.exists():
-            require_folder(target.database)
-            return LintReport(str(target.database), "down", 0, exists=False)
-        from .rollback import RollbackManager
+    exists = target.database.exists()
+    failed = ""
+    checked = 0
+    try:
+        if down:
+            if not exists:
+                require_folder(target.database)
+                return LintReport(str(target.database), "down", 0, exists=False)
+            from .rollback import RollbackManager
 
-        manager = RollbackManager(target.migrations, ExecutionMode.DRY_RUN, backup=False, watch=meter)
-        conn = connect(target.database, busy_timeout=busy_timeout)
-        with _opened(conn, str(target.database), busy_timeout):
-            report = manager.rollback(conn, all=True, database=str(target.database))
-    else:
-        report = up(target, dry_run=True, busy_timeout=busy_timeout, watch=meter)
-    return LintReport(str(target.database), "down" if down else "up", len(report.ran), tuple(meter.findings),
-                      exists=target.database.exists())
+            manager = RollbackManager(target.migrations, ExecutionMode.DRY_RUN, backup=False, watch=meter)
+            conn = connect(target.database, busy_timeout=busy_timeout)
+            with _opened(conn, str(target.database), busy_timeout):
+                checked = len(manager.rollback(conn, all=True, database=str(target.database)).ran)
+        else:
+            checked = len(up(target, dry_run=True, busy_timeout=busy_timeout, watch=meter).ran)
+    except MigrationInterrupted:
+        raise
+    except MigrationFailed as exc:  # what it counted up to there stands; later migrations need this one
+        failed = str(exc).rsplit("; ", 1)[0]
+        checked = len(meter.checked)
+    return LintReport(str(target.database), "down" if down else "up", checked, tuple(meter.findings),
+                      exists=exists, failed=failed)
 
 
 def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> VerifyReport:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from .compare import fold, quote
+from .compare import fold
 from .files import Migration
 from .results import Finding
+from . import risk_counts as counts
 from .schema import Index, read_table
-from .statements import TRACKING_TABLE, Statement
+from .statements import Statement
 from .step import Watch
 
 _WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_DROP_TABLE,
@@ -107,12 +108,14 @@ class RiskMeter(Watch):
     - ``cascade`` "child via parent": a run has foreign keys off, so a parent's DELETE or DROP
       TABLE cascades nothing, unlike in the application: the child rows it leaves without a
       parent through an ON DELETE CASCADE / SET NULL / SET DEFAULT key (``foreign_key_check``)
-      and still without one at the end (a rebuilt parent's children have theirs).
-    - ``constraint-fails`` "t.c NOT NULL" / "t(a, b) UNIQUE", the rows that make a statement
-      fail: for CREATE UNIQUE INDEX (on columns, not partial) the rows in groups of equal keys;
-      for INSERT INTO t SELECT ... FROM s (one table: a rebuild's copy), by column name, the
-      rows of s with NULL where t says NOT NULL or in groups of equal keys of a unique key of
-      t. Counted before the statement and withdrawn when it runs; CHECK is not counted.
+      and still without one at the end (a rebuilt parent's children have theirs); then, level
+      by level, the rows the application would lose with those children ("grandchild via child").
+    - ``constraint-fails`` "t.c NOT NULL" / "t(a, b) UNIQUE" / "t CHECK (...)", the rows that
+      make a statement fail: for CREATE UNIQUE INDEX (on columns, not partial) the rows in groups
+      of equal keys; for INSERT INTO t SELECT ... FROM s (one table: a rebuild's copy), by column
+      name, the rows of s with NULL where t says NOT NULL or in groups of equal keys of a unique
+      key of t (counted before the statement, withdrawn when it runs). Any other NOT NULL, UNIQUE
+      or CHECK failure: counted when it happens (:func:`.risk_counts.failed_rows`).
 
     Per migration: tables are noted at its first statement, a table's rows counted when a
     statement (or trigger) first writes to it, renames followed. All but constraint-fails is
@@ -130,40 +133,44 @@ class RiskMeter(Watch):
         self._pending: list[_Risk] = []
         self._baseline: dict[tuple[str, str], int] = {}  # (child, parent) -> orphans before a cascade
         self._plan = _Plan()
+        self.checked: set[int] = set()
+        self._actions: list[tuple] = []  # (action, table, arg1, arg3) of the statement about to run  # versions with a statement run (the one that failed too)
 
     def before(self, conn: sqlite3.Connection, migration: Migration, stmt: Statement, direction: str) -> None:
         if stmt.index == 1:
-            self._start_names, self._start_rows, self._origin = _tables(conn), {}, {}
+            self.checked.add(migration.version)
+            self._start_names, self._start_rows, self._origin = counts.tables(conn), {}, {}
             self._pending, self._baseline, self._probe.version = [], {}, None
-        tables = _tables(conn)
+        tables = counts.tables(conn)
         # (action, table, arg1, arg3, source) for each action on one of the tables
         actions = [(a, name, arg1, arg3, source) for a, arg1, arg2, arg3, source in self._probe.actions(conn, stmt.sql)
                    if (name := tables.get(fold((arg2 if a in _TABLE_IN_ARG2 else arg1) or ""))) is not None]
         for action, name, *_ in actions:  # a trigger's writes too
             origin = self._origin_of(name)
             if action in _WRITES and origin in self._start_names and origin not in self._start_rows:
-                self._start_rows[origin] = _count(conn, name)
+                self._start_rows[origin] = counts.count(conn, name)
         top = [a[:4] for a in actions if a[4] is None]
+        self._actions = top
         dropped = {name for action, name, *_ in top if action == sqlite3.SQLITE_DROP_TABLE}  # it DELETEs too
         reads = {name for action, name, *_ in top if action == sqlite3.SQLITE_READ}
         plan = self._plan = _Plan(names=tables)
         for action, name, arg1, arg3 in top:
             if action == sqlite3.SQLITE_DROP_TABLE:
-                rows, columns = _column_values(conn, name)
+                rows, columns = counts.column_values(conn, name)
                 plan.risks.append(_Risk(stmt, "drop-table", name, self._origin_of(name), rows, name, columns))
             elif action == sqlite3.SQLITE_ALTER_TABLE and arg3:  # DROP COLUMN arg3
-                column = _columns(conn, name).get(fold(arg3), arg3)
+                column = counts.columns(conn, name).get(fold(arg3), arg3)
                 plan.risks.append(_Risk(stmt, "drop-column", name, self._origin_of(name),
-                                        _count(conn, name, column), f"{name}.{column}"))
+                                        counts.count(conn, name, column), f"{name}.{column}"))
             elif action == sqlite3.SQLITE_DELETE and name not in dropped:
-                plan.risks.append(_Risk(stmt, "delete", name, self._origin_of(name), _count(conn, name), name))
+                plan.risks.append(_Risk(stmt, "delete", name, self._origin_of(name), counts.count(conn, name), name))
             elif action == sqlite3.SQLITE_CREATE_INDEX:
                 index = self._probe.index(conn, stmt.sql, name, arg1)
                 if index is not None and index.unique and not index.partial:
-                    plan.provisional += _unique_fails(conn, name, name, index)
+                    plan.provisional += counts.unique_fails(conn, name, name, index)
             elif action == sqlite3.SQLITE_INSERT and len(reads - {name}) == 1:
-                plan.provisional += _fill_fails(conn, name, (reads - {name}).pop())
-        plan.orphans = [(r.table, _orphans(conn, r.table)) for r in plan.risks if r.kind != "drop-column"]
+                plan.provisional += counts.fill_fails(conn, name, (reads - {name}).pop())
+        plan.orphans = [(r.table, counts.orphans(conn, r.table)) for r in plan.risks if r.kind != "drop-column"]
         plan.provisional = [Finding(migration.version, migration.filename, direction, stmt.index, stmt.line,
                                     "constraint-fails", what, rows) for what, rows in plan.provisional if rows > 0]
         self.findings += plan.provisional
@@ -175,17 +182,17 @@ class RiskMeter(Watch):
             self.findings.remove(finding)
         for risk in plan.risks:
             if risk.kind == "delete":
-                risk.rows -= _count(conn, risk.table)
+                risk.rows -= counts.count(conn, risk.table)
             elif risk.kind == "drop-table":  # a table created later under its name is a new one
                 self._origin.pop(fold(risk.table), None)
         self._pending += plan.risks
         for parent, before in plan.orphans:
-            for child, orphans in _orphans(conn, parent).items():
+            for child, orphans in counts.orphans(conn, parent).items():
                 was = before.get(child, 0)
                 if orphans > was:
                     self._baseline.setdefault((fold(child), fold(parent)), was)
                     self._pending.append(_Risk(stmt, "cascade", child, fold(parent), orphans - was, f"{child} via {parent}"))
-        now = _tables(conn).keys()
+        now = counts.tables(conn).keys()
         gone, new = plan.names.keys() - now, now - plan.names.keys()
         if len(gone) == 1 and len(new) == 1:  # a rename: the new name keeps the table's origin
             old = gone.pop()
@@ -193,29 +200,45 @@ class RiskMeter(Watch):
         if stmt.index == len(migration.statements(direction)):
             self._settle(conn, migration, direction)
 
+    def failed(self, conn: sqlite3.Connection, migration: Migration, stmt: Statement, direction: str,
+               reason: str) -> None:
+        """A statement the data makes fail, that ``before`` did not foresee: count the rows."""
+        plan, self._plan = self._plan, _Plan()
+        if plan.provisional:
+            return
+        written = [name for action, name, *_ in self._actions if action in _WRITES | {sqlite3.SQLITE_CREATE_INDEX}]
+        found = counts.failed_rows(conn, stmt.sql, written[0], reason) if written else None
+        if found is not None and found[1] > 0:
+            self.findings.append(Finding(migration.version, migration.filename, direction, stmt.index, stmt.line,
+                                         "constraint-fails", *found))
+
     def _origin_of(self, name: str) -> str:
         return self._origin.get(fold(name), fold(name))
 
     def _settle(self, conn: sqlite3.Connection, migration: Migration, direction: str) -> None:
         """After the migration's last statement: turn what is pending into findings."""
-        now = _tables(conn)
+        now = counts.tables(conn)
         # A table of the start dropped and there again: a rebuild. Start name -> its first DROP TABLE.
         rebuilt = {r.origin: r for r in reversed(self._pending)
                    if r.kind == "drop-table" and r.origin in self._start_names and r.origin in now}
         found = []
         for origin, drop in rebuilt.items():
-            name, kept = now[origin], _columns(conn, now[origin])
-            lost = self._start_rows.get(origin, drop.rows) - _count(conn, name)
+            name, kept = now[origin], counts.columns(conn, now[origin])
+            lost = self._start_rows.get(origin, drop.rows) - counts.count(conn, name)
             found.append(_Risk(drop.stmt, "rebuild-loss", name, origin, lost, name))
             found += [_Risk(drop.stmt, "drop-column", name, origin, values, f"{name}.{column}")
                       for column, values in drop.columns.items() if fold(column) not in kept]
-        left = {(child, parent): _orphans(conn, parent).get(now.get(child, child), 0) - before
+        left = {(child, parent): counts.orphans(conn, parent).get(now.get(child, child), 0) - before
                 for (child, parent), before in self._baseline.items()}
         for risk in self._pending:
             if risk.kind == "cascade":  # no more than the orphans still there
                 risk.rows = min(risk.rows, left[fold(risk.table), risk.origin])
                 left[fold(risk.table), risk.origin] -= risk.rows
                 found.append(risk)
+                if risk.rows > 0:  # and what the application would lose further down with them
+                    found += [_Risk(risk.stmt, "cascade", kid, fold(via), rows, f"{kid} via {via}")
+                              for kid, via, rows in counts.descendants(conn, now.get(fold(risk.table), risk.table),
+                                                                      risk.origin)]
             elif risk.origin in self._start_names and (risk.kind == "drop-column" or risk.origin not in rebuilt):
                 found.append(risk)
         self.findings += [Finding(migration.version, migration.filename, direction, r.stmt.index, r.stmt.line,
@@ -223,72 +246,3 @@ class RiskMeter(Watch):
         self._pending, self._baseline = [], {}
 
 
-def _tables(conn: sqlite3.Connection) -> dict[str, str]:
-    """``{folded name: name}`` of the main database's ordinary tables but the tracking table."""
-    rows = conn.execute("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'")
-    return {fold(n): n for (n,) in rows if fold(n) != TRACKING_TABLE and not fold(n).startswith("sqlite_")}
-
-
-def _count(conn: sqlite3.Connection, table: str, column: str | None = None) -> int:
-    """The rows of ``table``, or the non-NULL values of its ``column``."""
-    return conn.execute(f"SELECT count({'*' if column is None else quote(column)}) FROM {quote(table)}").fetchone()[0]
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
-    """The columns of ``table`` (not generated ones), ``{folded name: name}``."""
-    return {fold(name): name for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,))}
-
-
-def _column_values(conn: sqlite3.Connection, table: str) -> tuple[int, dict[str, int]]:
-    """The rows of ``table`` and the non-NULL values of each column, in one scan."""
-    columns = list(_columns(conn, table).values())
-    row = conn.execute(f"SELECT count(*){''.join(f', count({quote(c)})' for c in columns)} FROM {quote(table)}").fetchone()
-    return row[0], dict(zip(columns, row[1:]))
-
-
-def _orphans(conn: sqlite3.Connection, parent: str) -> dict[str, int]:
-    """``{child: rows}``: the rows of each table whose CASCADING foreign key to ``parent`` finds
-    no parent row (``foreign_key_check``; 0 for a foreign key mismatch)."""
-    found = {}
-    for child, ids in conn.execute(
-            "SELECT m.name, group_concat(f.id) FROM sqlite_schema AS m JOIN pragma_foreign_key_list(m.name) AS f "
-            "WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE "
-            "AND upper(f.on_delete) IN ('CASCADE', 'SET NULL', 'SET DEFAULT') GROUP BY m.name", (parent,)).fetchall():
-        try:  # rowid is NULL in a WITHOUT ROWID table: each of its violations counts as one row
-            found[child] = conn.execute(
-                "SELECT count(DISTINCT rowid) + count(*) - count(rowid) FROM pragma_foreign_key_check(?) "
-                f"WHERE parent = ? COLLATE NOCASE AND fkid IN ({ids})", (child, parent)).fetchone()[0]
-        except sqlite3.Error as exc:
-            if "mismatch" not in str(exc):
-                raise
-            found[child] = 0
-    return found
-
-
-def _unique_fails(conn: sqlite3.Connection, target: str, source: str, index: Index) -> list[tuple[str, int]]:
-    """The rows of ``source`` in groups that share a key of ``index`` (of ``target``) matched by
-    column name (a NULL in the key never collides; an expression: nothing counted)."""
-    columns = _columns(conn, source)
-    key = [(columns.get(fold(c.name or "")), c.collation or "BINARY") for c in index.columns]
-    if any(name is None for name, _ in key):
-        return []
-    group = ", ".join(f"{quote(name)} COLLATE {quote(collation)}" for name, collation in key)
-    where = " AND ".join(f"{quote(name)} IS NOT NULL" for name, _ in key)
-    rows = conn.execute(f"SELECT total(n) FROM (SELECT count(*) AS n FROM {quote(source)} WHERE {where} "
-                        f"GROUP BY {group} HAVING count(*) > 1)").fetchone()[0]
-    return [(f"{target}({', '.join(c.name for c in index.columns)}) UNIQUE", int(rows))]
-
-
-def _fill_fails(conn: sqlite3.Connection, target: str, source: str) -> list[tuple[str, int]]:
-    """The rows of ``source`` that would break a NOT NULL column or a unique key of
-    ``target`` when copied into it column by column of the same name."""
-    new, old = read_table(conn, target), read_table(conn, source)  # both ordinary tables
-    nullable = [(c.name, o.name) for c in new.columns if c.notnull and not c.generated and c.name != new.rowid_alias
-                and (o := old.column(c.name)) is not None and not o.notnull]
-    nulls = conn.execute(f"SELECT {', '.join(f'total({quote(o)} IS NULL)' for _, o in nullable)} "
-                         f"FROM {quote(old.name)}").fetchone() if nullable else ()
-    found = [(f"{new.name}.{name} NOT NULL", int(n)) for (name, _), n in zip(nullable, nulls)]
-    for index in new.indexes:
-        if index.unique and not index.partial:
-            found += _unique_fails(conn, new.name, old.name, index)
-    return found

@@ -171,15 +171,17 @@ class LintReport:
     checked: int  # migrations run
     findings: tuple[Finding, ...] = ()
     exists: bool = True  # False: no database file yet, so run on an empty one (no rows to count)
+    failed: str = ""  # the migration that fails, and why: the check stopped there
 
     def __str__(self) -> str:
         what = "pending migration" if self.direction == "up" else "DOWN section"
         where = display_path(self.database) if self.exists else \
             f"an empty database ({display_path(self.database)} does not exist yet: no rows to count)"
         head = f"{plural(self.checked, what)} checked on {where}"
+        fails = [f"fails: {self.failed} (later migrations not checked)"] if self.failed else []
         if not self.findings:
-            return f"{head}: no rows at risk"
-        return "\n".join([f"{head}: {plural(len(self.findings), 'finding')}", *(str(f) for f in self.findings)])
+            return "\n".join([f"{head}: no rows at risk", *fails])
+        return "\n".join([f"{head}: {plural(len(self.findings), 'finding')}", *(str(f) for f in self.findings), *fails])
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,10 @@ class Watch:
               rows_changed: int) -> None:
         pass
 
+    def failed(self, conn: sqlite3.Connection, migration: Migration, stmt: Statement, direction: str,
+               reason: str) -> None:
+        """The statement failed with ``reason`` (undone by SQLite); the transaction is still open."""
+
 
 class Guard:
     """The authorizer a run sets on its connection: it denies every change to
@@ -153,6 +157,8 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
                 reason = f"it would change {TRACKING_TABLE}, where vfmigrate records what is applied"
             # A KeyboardInterrupt raised in a progress handler reaches us as "interrupted".
             error = MigrationInterrupted if reason == "interrupted" else MigrationFailed
+            if watch is not None and error is MigrationFailed:
+                watch.failed(conn, migration, stmt, direction, reason)
             applied = tuple(r.version for r in done if not r.skipped and mode is ExecutionMode.APPLY)
             raise error(migration.filename, stmt.index, stmt.line, reason,
                         direction=direction, sql=stmt.summary, applied=applied) from exc
