@@ -30,9 +30,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "Time vfmigrate, installed from this checkout into the bench's own environment, against plain "
         "sqlite3 (the floor) and against yoyo, Alembic and dbmate."))
     parser.add_argument("--tiny", action="store_true", help="a few migrations, one round, no peers, no "
-                        "rebuild unless --only asks (the smoke test)")
+                        "up --tx all or rebuild unless --only asks (the smoke test)")
     parser.add_argument("--runs", type=int, metavar="N", help=f"rounds per workload (default {ROUNDS}, 1 with "
-                        f"--tiny); the floor and vfmigrate run {FULL.paired}x as many in up and the data migration")
+                        f"--tiny); the floor and vfmigrate run {FULL.paired}x as many in up, up --tx all and the "
+                        "data migration")
     parser.add_argument("--only", action="append", choices=WORKLOADS, metavar="WORKLOAD",
                         help=f"run only this workload (repeatable): {', '.join(WORKLOADS)}")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", metavar="DIR",
@@ -108,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, targets = report.rows(results, titles), report.targets(results, titles)
     say("\n" + report.table(rows) + "\n× floor: the median over the rounds of the time ÷ the floor's time in the "
         "same round; 95% CI: a distribution-free confidence interval of that median.\nfloor: plain sqlite3 in one "
-        "process of the same Python: each migration in BEGIN ... COMMIT with its tracking row; status reads every "
-        "file.")
+        "process of the same Python: each migration in BEGIN ... COMMIT with its tracking row (up --tx all: the "
+        "whole run in one); status reads every file.")
     tiny = " (tiny sizes, not the budget's)" if args.tiny else ""
     say(f"\nthe budget{tiny}:\n" + report.targets_text(targets))
 

@@ -44,8 +44,9 @@ class Tool:
         """The argv that runs the tool with ``args`` on ``folder``'s migrations and database."""
         raise NotImplementedError
 
-    def up(self, folder: Path) -> list[str]:
-        return self.command(folder, *self.up_args)
+    def up(self, folder: Path, *args: str) -> list[str]:
+        """``up``; ``args`` follow the command word (``--tx all``: the floor and vfmigrate only)."""
+        return self.command(folder, *self.up_args, *args)
 
     def status(self, folder: Path) -> list[str]:
         return self.command(folder, *self.status_args)

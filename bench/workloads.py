@@ -31,14 +31,15 @@ class Sizes:
 
 FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, paired=4)
 TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, paired=1)
-WORKLOADS = ("up", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k", "rebuild")
-# What --tiny runs unless --only says otherwise: not the rebuild yet, as tests/test_bench_smoke.py
-# pins the list of workloads (`--tiny --only rebuild` runs it).
-TINY_WORKLOADS = WORKLOADS[:-1]
+WORKLOADS = ("up", "up-tx-all", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k", "rebuild")
+# What --tiny runs unless --only says otherwise: not up --tx all and the rebuild yet, as
+# tests/test_bench_smoke.py pins the list of workloads (`--tiny --only rebuild` runs it).
+TINY_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("up-tx-all", "rebuild"))
 
 
 def labels(sizes: Sizes) -> dict[str, str]:
-    return {"up": f"up, {sizes.small} migrations", "data": f"data migration, {sizes.rows:,} rows",
+    return {"up": f"up, {sizes.small} migrations", "up-tx-all": f"up --tx all, {sizes.small} migrations",
+            "data": f"data migration, {sizes.rows:,} rows",
             "cold-status": f"cold status, {sizes.cold} applied", "status": f"status, {sizes.small} applied",
             "noop-up": f"no-op up, {sizes.small} applied", "status-1k": f"status, {sizes.files[0]:,} files",
             "status-10k": f"status, {sizes.files[1]:,} files", "rebuild": f"rebuild, {sizes.rows:,} rows"}
@@ -99,15 +100,15 @@ def expect_tables(db: Path, count: int, tool: Tool) -> None:
 
 
 def _up_each_round(b: Bench, folders: list[tuple[Tool, Path]], check: Callable[[Path, Tool], None],
-                   template: Path | None = None, paired: int = 1) -> list[Case]:
-    """``up`` of each tool's folder into a new database (or a copy of ``template``) every round;
-    ``check`` raises when a tool did not do the work (untimed). The floor and vfmigrate, which the
-    targets compare, take part in ``paired`` times as many rounds as the peers."""
+                   template: Path | None = None, paired: int = 1, up_args: tuple[str, ...] = ()) -> list[Case]:
+    """``up`` (with ``up_args``) of each tool's folder into a new database (or a copy of ``template``)
+    every round; ``check`` raises when a tool did not do the work (untimed). The floor and vfmigrate,
+    which the targets compare, take part in ``paired`` times as many rounds as the peers."""
     cases = []
     for tool, folder in folders:
 
         def run(tool=tool, folder=folder) -> float:
-            seconds = b.timed(tool.up(folder), folder)
+            seconds = b.timed(tool.up(folder, *up_args), folder)
             check(folder / "db.sqlite", tool)
             return seconds
 
@@ -117,10 +118,20 @@ def _up_each_round(b: Bench, folders: list[tuple[Tool, Path]], check: Callable[[
     return cases
 
 
-def up(b: Bench) -> list[Case]:
+def up(b: Bench, tx: str = "file") -> list[Case]:
+    """``up`` of the small migrations into a new database every round. ``tx="all"``: ``up --tx all``,
+    the whole run in one transaction, the floor likewise; the floor and vfmigrate only (the peers
+    have no such mode to compare), in folders of their own, so that ``status`` and ``noop-up`` find
+    the database the per-migration ``up`` left."""
     migrations = small_migrations(b.sizes.small)
-    return _up_each_round(b, [(t, b.folder("small", t, migrations)) for t in b.tools],
-                          lambda db, tool: expect_tables(db, len(migrations), tool), paired=b.sizes.paired)
+    tools, migration_set = (b.tools, "small") if tx == "file" else (_floor_and_vfmigrate(b), f"small-tx-{tx}")
+    return _up_each_round(b, [(t, b.folder(migration_set, t, migrations)) for t in tools],
+                          lambda db, tool: expect_tables(db, len(migrations), tool), paired=b.sizes.paired,
+                          up_args=() if tx == "file" else ("--tx", tx))
+
+
+def _floor_and_vfmigrate(b: Bench) -> list[Tool]:
+    return [next(t for t in b.tools if t.name == "floor"), next(t for t in b.tools if isinstance(t, Vfmigrate))]
 
 
 def data(b: Bench) -> list[Case]:
@@ -157,8 +168,7 @@ def _on_applied(b: Bench, migration_set: str, count: int, command: str) -> list[
 def status_files(b: Bench, count: int) -> list[Case]:
     """``status`` over ``count`` files, 1 % of them pending: vfmigrate, and the floor reading the
     same folder and database. The peers are not run here (no target reads them)."""
-    vfm = next(t for t in b.tools if isinstance(t, Vfmigrate))
-    floor = next(t for t in b.tools if t.name == "floor")
+    floor, vfm = _floor_and_vfmigrate(b)
     folder = b.folder(f"files-{count}", vfm, many_migrations(count))
     if not (folder / "db.sqlite").exists():
         try:
@@ -176,8 +186,7 @@ def rebuild(b: Bench) -> list[Case]:
     """``up`` of the rebuild ``vfmigrate diff`` writes (once, untimed) on a copy of a table of
     ``rows`` rows at version 1, against the floor running the same rebuild written by hand. No
     peers: they cannot generate it."""
-    vfm = next(t for t in b.tools if isinstance(t, Vfmigrate))
-    floor = next(t for t in b.tools if t.name == "floor")
+    floor, vfm = _floor_and_vfmigrate(b)
     template, folder = b.work / "rebuild.sqlite", b.folder("rebuild", vfm, [REBUILD_START])
     if not template.exists():
         fresh(folder)
@@ -199,7 +208,7 @@ def rebuild(b: Bench) -> list[Case]:
 
 
 RUN: dict[str, Callable[[Bench], list[Case]]] = {
-    "up": up, "data": data,
+    "up": up, "up-tx-all": lambda b: up(b, "all"), "data": data,
     "cold-status": lambda b: _on_applied(b, "cold", b.sizes.cold, "status"),
     "status": lambda b: _on_applied(b, "small", b.sizes.small, "status"),
     "noop-up": lambda b: _on_applied(b, "small", b.sizes.small, "up"),
