@@ -43,8 +43,14 @@ def test_every_command_prints_one_document(migrations_dir, run, db_path, tmp_pat
     assert d["diffs"][0]["changes"][0]["method"] == "alter" and d["diffs"][0]["path"] is None
     code, d, _ = doc(run, "create", "next_step")
     assert d["created"][0]["version"] == 3
-    code, d, _ = doc(run, "down", "--no-backup")
-    assert d["databases"][0]["version_after"] == 0
+    code, d, _ = doc(run, "down")
+    assert d["databases"][0]["version_after"] == 0 and d["databases"][0]["backup_path"]
+    code, d, _ = doc(run, "backups")
+    (backup,) = d["databases"][0]["backups"]
+    assert backup["version"] == 1 and backup["size"] > 0
+    code, d, _ = doc(run, "restore", backup["path"])
+    assert (d["databases"][0]["version_before"], d["databases"][0]["version_after"]) == (0, 1)
+    assert d["databases"][0]["restored_from"] == backup["path"] and d["databases"][0]["integrity"] == "ok"
 
 
 def test_a_failure_is_an_error_document_with_its_exit_code(migrations_dir, run, db_path):
