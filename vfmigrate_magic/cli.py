@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .arguments import build_parser, needs_database
 from .engine import commands, config
 from .engine.errors import MigrationError
-from .engine.results import display_path
+from .engine.results import display_path, plural
 
 EXIT_OK, EXIT_USAGE, EXIT_DRIFT, EXIT_FINDINGS, EXIT_PENDING, EXIT_INTERRUPTED = 0, 2, 3, 7, 8, 130
 
@@ -204,7 +204,7 @@ def _cmd_backups(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         found = commands.backups(target)
         results.append((target, found))
-        print(f"{target.label}: " + (f"{len(found)} backups beside {display_path(str(target.database))}, oldest first"
+        print(f"{target.label}: " + (f"{plural(len(found), 'backup')} beside {display_path(str(target.database))}, oldest first"
                                      if found else f"no backups beside {display_path(str(target.database))}"))
         for backup in found:
             print(f"  {backup}")
