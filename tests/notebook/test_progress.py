@@ -91,6 +91,7 @@ def test_in_a_kernel_up_displays_a_progress_bar(ip, app, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.startswith("HBox(children=(IntProgress(value=0, description='migrations', max=2), "
                           "Label(value='0 of 2')))\n")
+    assert "✓ 2 of 2 migrations\n" in out  # the bar, replaced when the run ends
     ip.run_line_magic("config", "MigrateMagics.progress = False")
     ip.run_line_magic("migrate", "down --database app.db")
     assert "IntProgress" not in capsys.readouterr().out

@@ -11,8 +11,9 @@ from .progress import RunProgress
 
 def run_with_progress(settings: Settings, targets, direction: str, *, bar: bool, dry_run: bool = False,
                       **options) -> list[tuple[Target, RunReport]]:
-    """Run up or down on each target (``bar``: with a progress bar), printing each summary."""
-    progress = _progress(targets, direction, **options) if bar else RunProgress()
+    """Run up or down on each target (``bar``: with a progress bar, replaced by one plain line
+    when the run ends, so a saved notebook shows no widget), printing each summary."""
+    progress, shown = _progress(targets, direction, **options) if bar else (RunProgress(), None)
     reports = []
     try:
         for target in targets:
@@ -20,24 +21,40 @@ def run_with_progress(settings: Settings, targets, direction: str, *, bar: bool,
             report = call(target, settings, dry_run=dry_run, progress=progress, **options)
             reports.append((target, report))
             print_summary(targets, target, report)
-    except BaseException:
-        progress.finish(False, "failed")
+    except BaseException as exc:
+        stopped = isinstance(exc, (actions.RunInterrupted, KeyboardInterrupt))
+        progress.finish(False, "stopped" if stopped else "failed")
+        _settle(shown, f"✗ {'stopped: rolled back' if stopped else 'failed'} after "
+                       f"{progress.done} of {plural(progress.total, 'migration')}")
         raise
     progress.finish(True)
+    _settle(shown, f"✓ {progress.done} of {plural(progress.total, 'migration')}"
+                   + (" (dry run: nothing changed)" if dry_run else ""))
     return reports
 
 
-def _progress(targets, direction: str, **options) -> RunProgress:
+def _progress(targets, direction: str, **options) -> tuple[RunProgress, tuple | None]:
+    """A progress bar on display, and (its display handle, its box) to settle it with."""
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover
-        return RunProgress()
+        return RunProgress(), None
     total = sum(actions.planned(t, direction, **options) for t in targets)
     if not total:
-        return RunProgress()
+        return RunProgress(), None
     progress, box = RunProgress.widgets(total)
-    display(box)
-    return progress
+    return progress, (display(box, display_id=True), box)
+
+
+def _settle(shown: tuple | None, line: str) -> None:
+    """Replace the bar with ``line`` (plain text) and close its widgets."""
+    if shown is None:
+        return
+    handle, box = shown
+    if handle is not None:
+        handle.update({"text/plain": line}, raw=True)
+    for widget in (*box.children, box):
+        widget.close()
 
 
 def print_summary(targets, target: Target, report: RunReport) -> None:
