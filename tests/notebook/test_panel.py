@@ -121,6 +121,10 @@ def test_the_magic_opens_the_panel(ip, app):
     bundle = panel._repr_mimebundle_()
     assert bundle["text/plain"] == "MigrationPanel(databases=['app.db'], showing='app.db')"
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    # A snapshot for whatever cannot run the widget (a reopened file, GitHub, nbconvert).
+    snapshot = bundle["text/html"]
+    assert snapshot.startswith("<p><b>Migration panel</b> (app.db: version 0")
+    assert "create_users" in snapshot and "add_email_index" in snapshot and "<table" in snapshot
 
 
 SLOW = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000000)

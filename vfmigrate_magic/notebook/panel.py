@@ -214,9 +214,19 @@ class MigrationPanel:
     # -- display ------------------------------------------------------------------------------------
 
     def _repr_mimebundle_(self, **kwargs):
+        """The live widget, with a snapshot beside it: a saved notebook, GitHub's viewer and
+        nbconvert's HTML, which cannot run the widget, show the status table and last line."""
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.snapshot_html()
         return bundle
+
+    def snapshot_html(self) -> str:
+        """The panel as plain HTML: the database and its message, then the status table."""
+        import html
+
+        head = html.escape(self.message.value or self.picker.value)  # the message names the database
+        return f"<p><b>Migration panel</b> ({head}; run the cell for the buttons)</p>\n{self.table.value}"
 
     def __repr__(self) -> str:
         return f"MigrationPanel(databases={list(self.targets)!r}, showing={self.picker.value!r})"
