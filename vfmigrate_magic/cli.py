@@ -88,7 +88,8 @@ def _cmd_down(args, settings: config.Settings, results: list) -> int:
     target = settings.target
     _heading(settings, target)
     report = commands.down(target, steps=args.steps, to=args.to, all=args.all, dry_run=args.dry_run,
-                           backup=settings.backup, backup_keep=settings.backup_keep, busy_timeout=settings.busy_timeout, on_result=_print_result,
+                           backup=settings.backup, backup_keep=settings.backup_keep,
+                           busy_timeout=settings.busy_timeout, on_result=_print_result,
                            tx=settings.tx)
     results.append((target, report))
     print(_indent(report.summary()))
@@ -204,8 +205,9 @@ def _cmd_backups(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         found = commands.backups(target)
         results.append((target, found))
-        print(f"{target.label}: " + (f"{plural(len(found), 'backup')} beside {display_path(str(target.database))}, oldest first"
-                                     if found else f"no backups beside {display_path(str(target.database))}"))
+        where = display_path(str(target.database))
+        print(f"{target.label}: " + (f"{plural(len(found), 'backup')} beside {where}, oldest first" if found
+                                     else f"no backups beside {where}"))
         for backup in found:
             print(f"  {backup}")
     return EXIT_OK
@@ -220,7 +222,8 @@ def _cmd_restore(args, settings: config.Settings, results: list) -> int:
 
 
 COMMANDS = {"up": _cmd_up, "down": _cmd_down, "status": _cmd_status, "create": _cmd_create,
-            "history": _cmd_history, "check": _cmd_check, "lint": _cmd_lint, "verify": _cmd_verify, "schema": _cmd_schema, "diff": _cmd_diff,
+            "history": _cmd_history, "check": _cmd_check, "lint": _cmd_lint, "verify": _cmd_verify,
+            "schema": _cmd_schema, "diff": _cmd_diff,
             "backups": _cmd_backups, "restore": _cmd_restore}
 
 

@@ -2,10 +2,9 @@
 
 One function, :func:`resolve`, applies the order every front end uses:
 explicit argument > environment (``DATABASE_PATH``, ``MIGRATIONS_DIR``,
-``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``, ``VFMIGRATE_BACKUP_KEEP``, ``VFMIGRATE_TX``)
-> ``[tool.vfmigrate]`` in the nearest
-``pyproject.toml`` > defaults. ``--db NAME`` picks a configured database; ``--database`` and
-``--migrations`` then override its fields.
+``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``, ``VFMIGRATE_BACKUP_KEEP``, ``VFMIGRATE_TX``) >
+``[tool.vfmigrate]`` in the nearest ``pyproject.toml`` > defaults. ``--db NAME`` picks a
+configured database; ``--database`` and ``--migrations`` then override its fields.
 
 ```toml
 [tool.vfmigrate]
@@ -202,11 +201,7 @@ def _backup_keep(env: Mapping[str, str], table: dict, file: Path | None) -> int 
     """How many backups to keep: VFMIGRATE_BACKUP_KEEP > tool.vfmigrate.backup_keep > all."""
     text = (env.get("VFMIGRATE_BACKUP_KEEP") or "").strip()
     if text:
-        value, where = text, "VFMIGRATE_BACKUP_KEEP"
-        try:
-            value = int(text)
-        except ValueError:
-            pass
+        value, where = int(text) if text.lstrip("-").isdigit() else text, "VFMIGRATE_BACKUP_KEEP"
     elif "backup_keep" in table:
         value, where = table["backup_keep"], f"{file}: tool.vfmigrate.backup_keep"
     else:

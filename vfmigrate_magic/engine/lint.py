@@ -133,8 +133,8 @@ class RiskMeter(Watch):
         self._pending: list[_Risk] = []
         self._baseline: dict[tuple[str, str], int] = {}  # (child, parent) -> orphans before a cascade
         self._plan = _Plan()
-        self.checked: set[int] = set()
-        self._actions: list[tuple] = []  # (action, table, arg1, arg3) of the statement about to run  # versions with a statement run (the one that failed too)
+        self.checked: set[int] = set()  # versions with a statement run (the one that failed too)
+        self._actions: list[tuple] = []  # (action, table, arg1, arg3) of the statement about to run
 
     def before(self, conn: sqlite3.Connection, migration: Migration, stmt: Statement, direction: str) -> None:
         if stmt.index == 1:
