@@ -128,13 +128,8 @@ def _cmd_history(args, settings: config.Settings, results: list) -> int:
         results.append((target, events))
         if not events:
             print("  no events logged yet")
-        for e in events:
-            if e.direction == "restore":
-                print(f"  {e.at}  restore from {e.name} (version {e.version})  {e.status:<7} {e.duration_ms:.0f} ms"
-                      + (f"  {e.error}" if e.error else ""))
-                continue
-            line = f"  {e.at}  {e.direction:<4} {e.mode:<7} {e.version:03d}_{e.name}  {e.status:<7} {e.duration_ms:.0f} ms"
-            print(line + (f"  {e.error}" if e.error else ""))
+        for event in events:
+            print(f"  {event}")
     return EXIT_OK
 
 

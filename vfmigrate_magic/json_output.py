@@ -12,6 +12,11 @@ def _target(target: Target) -> dict:
     return {"name": target.name, "path": str(target.database) if target.database is not None else None}
 
 
+def _name(target: Target) -> str:
+    """How a row of a list that spans databases names its database: configured name, else path."""
+    return target.name or str(target.database)
+
+
 def _status(target: Target, report) -> dict:
     return {**_target(target), "current_version": report.current_version, "migrations": [
         {"version": e.version, "name": e.name, "state": e.state.value, "applied_at": e.applied_at,
@@ -39,14 +44,14 @@ def document(command: str, collected: list[tuple[Target, object]]) -> dict:
         return {"databases": [{**_target(t), "direction": r.direction, "checked": r.checked, "exists": r.exists,
                                "failed": r.failed or None}
                               for t, r in collected],
-                "findings": [{"database": t.name or str(t.database), **dataclasses.asdict(f)}
+                "findings": [{"database": _name(t), **dataclasses.asdict(f)}
                              for t, r in collected for f in r.findings]}
     if command == "verify":
         return {"databases": [{**_target(t), "ok": r.ok} for t, r in collected],
-                "migrations": [{"database": t.name or str(t.database), "version": m.version, "file": m.file, "ok": m.ok,
+                "migrations": [{"database": _name(t), "version": m.version, "file": m.file, "ok": m.ok,
                                 "problems": list(m.problems)} for t, r in collected for m in r.migrations]}
     if command == "history":
-        return {"events": [{**dataclasses.asdict(e), "database": t.name or str(t.database)}
+        return {"events": [{**dataclasses.asdict(e), "database": _name(t)}
                            for t, events in collected for e in events]}
     if command == "check":
         return {"databases": [{**_target(t), "migrations": str(t.migrations), "files": n} for t, n in collected]}

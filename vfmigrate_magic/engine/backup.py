@@ -19,7 +19,6 @@ from .results import display_path, plural
 from .sqlite import Transaction, database_path, integrity_check, journal_mode, uri_path
 
 
-
 @dataclass(frozen=True, slots=True)
 class BackupFile:
     """One backup beside a database: ``version`` the database was at, ``created_at`` (UTC,
@@ -231,13 +230,12 @@ def source_for(db: Path, argument: str) -> Path:
     return source
 
 
-def _check_backup(source: Path) -> int:
-    """The version a backup holds; DatabaseError when it is not a sound SQLite database."""
+def _check_backup(source: Path) -> None:
+    """Raises DatabaseError when ``source`` is not a sound SQLite database with tables."""
     try:
         reader = sqlite3.connect(f"file:{uri_path(source)}?mode=ro", uri=True)
         try:
             result = integrity_check(reader)
-            version = _version(reader)
             empty = not _has_content(reader)
         finally:
             reader.close()
@@ -248,7 +246,6 @@ def _check_backup(source: Path) -> int:
         raise DatabaseError(f"{source}: holds no tables, so it is not a backup; pick another. Nothing was changed.")
     if result != "ok":
         raise DatabaseError(f"{source}: integrity_check says {result}; pick another backup. Nothing was changed.")
-    return version
 
 
 def _version(conn: sqlite3.Connection) -> int:

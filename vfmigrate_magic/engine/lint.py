@@ -206,7 +206,7 @@ class RiskMeter(Watch):
         plan, self._plan = self._plan, _Plan()
         if plan.provisional:
             return
-        written = [name for action, name, *_ in self._actions if action in _WRITES | {sqlite3.SQLITE_CREATE_INDEX}]
+        written = [name for action, name, *_ in self._actions if action in _WRITES]
         found = counts.failed_rows(conn, stmt.sql, written[0], reason) if written else None
         if found is not None and found[1] > 0:
             self.findings.append(Finding(migration.version, migration.filename, direction, stmt.index, stmt.line,

@@ -290,3 +290,9 @@ class HistoryEvent:
     rows_changed: int = 0
     error: str = ""
     checksum: str = ""  # of the file, for a verify event
+
+    def __str__(self) -> str:
+        """One line of ``vfmigrate history``."""
+        what = (f"restore from {self.name} (version {self.version})" if self.direction == "restore"
+                else f"{self.direction:<4} {self.mode:<7} {self.version:03d}_{self.name}")
+        return f"{self.at}  {what}  {self.status:<7} {self.duration_ms:.0f} ms" + (f"  {self.error}" if self.error else "")

@@ -35,25 +35,6 @@ def column_values(conn: sqlite3.Connection, table: str) -> tuple[int, dict[str, 
     return row[0], dict(zip(names, row[1:]))
 
 
-def orphans(conn: sqlite3.Connection, parent: str) -> dict[str, int]:
-    """``{child: rows}``: the rows of each table whose CASCADING foreign key to ``parent`` finds
-    no parent row (``foreign_key_check``; 0 for a foreign key mismatch)."""
-    found = {}
-    for child, ids in conn.execute(
-            "SELECT m.name, group_concat(f.id) FROM sqlite_schema AS m JOIN pragma_foreign_key_list(m.name) AS f "
-            "WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE "
-            "AND upper(f.on_delete) IN ('CASCADE', 'SET NULL', 'SET DEFAULT') GROUP BY m.name", (parent,)).fetchall():
-        try:  # rowid is NULL in a WITHOUT ROWID table: each of its violations counts as one row
-            found[child] = conn.execute(
-                "SELECT count(DISTINCT rowid) + count(*) - count(rowid) FROM pragma_foreign_key_check(?) "
-                f"WHERE parent = ? COLLATE NOCASE AND fkid IN ({ids})", (child, parent)).fetchone()[0]
-        except sqlite3.Error as exc:
-            if "mismatch" not in str(exc):
-                raise
-            found[child] = 0
-    return found
-
-
 def unique_fails(conn: sqlite3.Connection, target: str, source: str, index: Index) -> list[tuple[str, int]]:
     """The rows of ``source`` in groups that share a key of ``index`` (of ``target``) matched by
     column name (a NULL in the key never collides; an expression: nothing counted)."""
@@ -83,11 +64,8 @@ def fill_fails(conn: sqlite3.Connection, target: str, source: str) -> list[tuple
     return found
 
 
-_ON_DELETE = ("CASCADE", "SET NULL", "SET DEFAULT")
-
-
-def _keys_to(conn: sqlite3.Connection, parent: str) -> list[tuple[str, str, list[str], list[str | None]]]:
-    """(child, ON DELETE action, child columns, parent columns) of each foreign key to
+def _keys_to(conn: sqlite3.Connection, parent: str) -> list[tuple[str, int, str, list[str], list[str | None]]]:
+    """(child, key id, ON DELETE action, child columns, parent columns) of each foreign key to
     ``parent`` that deletes or changes its child rows when a parent row goes."""
     keys: dict[tuple[str, int], tuple[str, list[str], list[str | None]]] = {}
     for child, fk, action, frm, to in conn.execute(
@@ -97,7 +75,32 @@ def _keys_to(conn: sqlite3.Connection, parent: str) -> list[tuple[str, str, list
         entry = keys.setdefault((child, fk), (action, [], []))
         entry[1].append(frm)
         entry[2].append(to)
-    return [(child, action, frm, to) for (child, _), (action, frm, to) in keys.items()]
+    return [(child, fk, action, frm, to) for (child, fk), (action, frm, to) in keys.items()]
+
+
+def _fk_check(conn: sqlite3.Connection, child: str, parent: str, ids: set[int], what: str) -> sqlite3.Cursor:
+    """``SELECT what`` over the rows of ``child`` that ``foreign_key_check`` finds without a
+    parent in ``parent`` through the keys ``ids``."""
+    return conn.execute(f"SELECT {what} FROM pragma_foreign_key_check(?) WHERE parent = ? COLLATE NOCASE "
+                        f"AND fkid IN ({','.join(map(str, sorted(ids)))})", (child, parent))
+
+
+def orphans(conn: sqlite3.Connection, parent: str) -> dict[str, int]:
+    """``{child: rows}``: the rows of each table whose CASCADING foreign key to ``parent`` finds
+    no parent row (``foreign_key_check``; 0 for a foreign key mismatch)."""
+    ids: dict[str, set[int]] = {}
+    for child, fk, *_ in _keys_to(conn, parent):
+        ids.setdefault(child, set()).add(fk)
+    found = {}
+    for child, keys in ids.items():
+        try:  # rowid is NULL in a WITHOUT ROWID table: each of its violations counts as one row
+            found[child] = _fk_check(conn, child, parent, keys,
+                                     "count(DISTINCT rowid) + count(*) - count(rowid)").fetchone()[0]
+        except sqlite3.Error as exc:
+            if "mismatch" not in str(exc):
+                raise
+            found[child] = 0
+    return found
 
 
 def descendants(conn: sqlite3.Connection, child: str, parent: str) -> list[tuple[str, str, int]]:
@@ -105,13 +108,10 @@ def descendants(conn: sqlite3.Connection, child: str, parent: str) -> list[tuple
     rows of ``child`` now without a parent in ``parent`` (through ON DELETE CASCADE keys):
     ``(table, via, rows)``, each table's rows deleted or set NULL / DEFAULT through ``via``,
     level by level, each row counted once (a table that refers to itself too)."""
-    ids = ",".join(str(fk) for fk in {fk for fk, in conn.execute(
-        "SELECT id FROM pragma_foreign_key_list(?) WHERE \"table\" = ? COLLATE NOCASE AND upper(on_delete) = 'CASCADE'",
-        (child, parent))})
+    ids = {fk for kid, fk, action, *_ in _keys_to(conn, parent) if kid == child and action == "CASCADE"}
     if not ids:
         return []
-    seeds = {r for r, in conn.execute(f"SELECT DISTINCT rowid FROM pragma_foreign_key_check(?) WHERE parent = ? "
-                                      f"COLLATE NOCASE AND fkid IN ({ids}) AND rowid IS NOT NULL", (child, parent))}
+    seeds = {r for r, in _fk_check(conn, child, parent, ids, "DISTINCT rowid") if r is not None}
     gone: dict[str, set[int]] = {fold(child): set(seeds)}
     changed: dict[str, set[int]] = {}
     found: dict[tuple[str, str], int] = {}
@@ -119,7 +119,7 @@ def descendants(conn: sqlite3.Connection, child: str, parent: str) -> list[tuple
     while frontier:
         table, rowids = frontier.pop()
         key = [name for name, in conn.execute("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (table,))]
-        for kid, action, frm, to in _keys_to(conn, table):
+        for kid, _, action, frm, to in _keys_to(conn, table):
             wanted = [t or (key[i] if i < len(key) else "rowid") for i, t in enumerate(to)]
             try:
                 hit = {r for r, in conn.execute(
