@@ -71,7 +71,7 @@ def test_backup_order(project):
 def test_unknown_database_name_suggests_the_closest(project):
     with pytest.raises(ConfigError) as err:
         resolve(env={}, cwd=project, db="setings")
-    assert str(err.value) == (f"unknown database 'setings' in {project / 'pyproject.toml'} "
+    assert str(err.value) == ("unknown database 'setings' in pyproject.toml "
                               "(did you mean 'settings'?); configured: settings, ontology")
 
 
@@ -95,7 +95,7 @@ def test_bad_config_names_the_file(tmp_path, text, message):
     (tmp_path / "pyproject.toml").write_text(text)
     with pytest.raises(ConfigError) as err:
         resolve(env={}, cwd=tmp_path, database="x.db")
-    assert str(err.value).startswith(f"{tmp_path / 'pyproject.toml'}: ")
+    assert str(err.value).startswith("pyproject.toml: ")
     assert message in str(err.value)
 
 

@@ -161,7 +161,7 @@ def test_discover_rejects_non_utf8_files_naming_them(migrations_dir):
 def test_missing_migrations_folder_is_named(tmp_path):
     with pytest.raises(BadMigrationFile) as err:
         discover(tmp_path / "nowhere")
-    assert str(err.value) == (f"{tmp_path / 'nowhere'}: the migrations folder does not exist; check --migrations / "
+    assert str(err.value) == ("nowhere: the migrations folder does not exist; check --migrations / "
                               "MIGRATIONS_DIR, or start one with 'vfmigrate create NAME'")
 
 
@@ -178,7 +178,7 @@ def test_link_to_a_file_outside_the_folder_is_refused(migrations_dir, tmp_path):
     (migrations_dir.path / "001_outside.sql").symlink_to(outside)
     with pytest.raises(BadMigrationFile) as err:
         discover(migrations_dir)
-    assert str(err.value).startswith(f"001_outside.sql: links to a file outside {migrations_dir.path}")
+    assert str(err.value).startswith("001_outside.sql: links to a file outside migrations;")
 
 
 def test_odd_but_valid_files_are_read_with_their_reversibility(migrations_dir):

@@ -40,7 +40,8 @@ def test_a_kernel_interrupt_inside_a_long_statement_rolls_that_migration_back(ip
     assert versions(Path("app.db")) == [1, 2]
     assert "ticks" not in objects(Path("app.db"))
     history = ip.run_line_magic("migrate", "history --database app.db")
-    assert history[["version", "status"]].values.tolist()[-1] == [3, "failed"]
+    # An interrupt is logged as such, apart from a failure and from a Stop.
+    assert history[["version", "status"]].values.tolist()[-1] == [3, "interrupted"]
 
 
 def test_the_bar_counts_migrations_and_turns_green(app):
@@ -51,9 +52,18 @@ def test_the_bar_counts_migrations_and_turns_green(app):
     seen = []
     progress.bar.observe(lambda change: seen.append(change["new"]), names="value")
     report = actions.up(target, config.resolve(database="app.db"), progress=progress)
-    progress.finish(True, report.summary().splitlines()[0])
+    progress.finish("done", report.summary().splitlines()[0])
     assert seen == [1, 2]
-    assert (progress.bar.bar_style, progress.label.value) == ("success", "Version 0 -> 2")
+    assert (progress.bar.bar_style, progress.label.value) == ("success", "Version 0 -&gt; 2")  # (HTML)
+
+
+@pytest.mark.parametrize("outcome, style, full", [("done", "success", True), ("dry run", "info", True),
+                                                  ("stopped", "warning", False), ("failed", "danger", False)])
+def test_each_end_has_its_own_colour(outcome, style, full):
+    progress, _ = RunProgress.widgets(4)
+    progress.bar.value = 1
+    progress.finish(outcome)
+    assert (progress.bar.bar_style, progress.bar.value) == (style, 4 if full else 1)
 
 
 def test_planned_counts_what_up_and_down_would_run(app):
@@ -67,8 +77,8 @@ def test_planned_counts_what_up_and_down_would_run(app):
     assert actions.planned(target, "down", all=True) == 2
 
 
-def test_the_running_migration_and_its_time_show_in_the_label():
-    times = iter([0.0, 0.0, 0.1, 1.3])
+def test_the_running_migration_its_statement_and_time_show_in_the_label():
+    times = iter([0.0, 0.0, 0.1, 1.3, 1.4, 1.4, 2.0, 2.0])
 
     class Label:
         value = ""
@@ -76,13 +86,24 @@ def test_the_running_migration_and_its_time_show_in_the_label():
     class Migration:
         label = "003_backfill"
 
+        def statements(self, direction):
+            return ("a", "b", "c")
+
+    class Statement:
+        index = 2
+
     progress = RunProgress(3, label=Label(), clock=lambda: next(times))
     progress.on_start(Migration(), "up")
     assert progress.label.value == "up 003_backfill (1 of 3)"
     assert progress.handler() == 0 and progress.label.value == "up 003_backfill (1 of 3)"  # not yet 0.25 s
     assert progress.handler() == 0 and progress.label.value == "003_backfill: running for 1.3 s"
+    progress.on_statement(Migration(), Statement(), "up")  # not the first: shown at the next 0.25 s
+    assert progress.handler() == 0 and progress.label.value == "003_backfill: running for 1.3 s"
+    assert progress.handler() == 0 and progress.label.value == "003_backfill: statement 2 of 3, running for 2.0 s"
+    progress.on_wait(1.5)
+    assert progress.label.value == ("003_backfill: waiting for the write lock (1.5 s): another writer holds it")
     progress.cancel()
-    assert progress.handler() == 1  # a true return aborts the statement
+    assert progress.stop.is_set() and progress.hooks()["stop"] is progress.stop  # the engine watches it
 
 
 def test_in_a_kernel_up_displays_a_progress_bar(ip, app, monkeypatch, capsys):
@@ -90,7 +111,7 @@ def test_in_a_kernel_up_displays_a_progress_bar(ip, app, monkeypatch, capsys):
     ip.run_line_magic("migrate", "up --database app.db")
     out = capsys.readouterr().out
     assert out.startswith("HBox(children=(IntProgress(value=0, description='migrations', max=2), "
-                          "Label(value='0 of 2')))\n")
+                          "HTML(value='0 of 2')))\n")
     assert "✓ 2 of 2 migrations\n" in out  # the bar, replaced when the run ends
     ip.run_line_magic("config", "MigrateMagics.progress = False")
     ip.run_line_magic("migrate", "down --database app.db")

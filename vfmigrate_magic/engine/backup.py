@@ -112,7 +112,7 @@ def backup(conn: sqlite3.Connection, target: Path) -> Path:
             if isinstance(exc, (OSError, sqlite3.Error)):
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 raise DatabaseError(
-                    f"{target}: cannot write the backup ({reason}); free some space or fix the "
+                    f"{display_path(str(target))}: cannot write the backup ({reason}); free some space or fix the "
                     "folder's permissions, or roll back without one (--no-backup). Nothing was changed."
                 ) from exc
             raise
@@ -150,7 +150,7 @@ def list_backups(db: Path) -> list[BackupFile]:
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise DatabaseError(f"{db.parent}: cannot list the folder ({exc.strerror or exc})") from exc
+        raise DatabaseError(f"{display_path(str(db.parent))}: cannot list the folder ({exc.strerror or exc})") from exc
     found = []
     for name in names:
         match = _NAME.fullmatch(name[len(db.name):]) if name.startswith(db.name) else None
@@ -232,6 +232,7 @@ def source_for(db: Path, argument: str) -> Path:
 
 def _check_backup(source: Path) -> None:
     """Raises DatabaseError when ``source`` is not a sound SQLite database with tables."""
+    shown = display_path(str(source))
     try:
         reader = sqlite3.connect(f"file:{uri_path(source)}?mode=ro", uri=True)
         try:
@@ -240,12 +241,12 @@ def _check_backup(source: Path) -> None:
         finally:
             reader.close()
     except sqlite3.Error as exc:
-        raise DatabaseError(f"{source}: is not a SQLite database or is corrupt ({exc}); "
+        raise DatabaseError(f"{shown}: is not a SQLite database or is corrupt ({exc}); "
                             "pick another backup. Nothing was changed.") from exc
     if empty:
-        raise DatabaseError(f"{source}: holds no tables, so it is not a backup; pick another. Nothing was changed.")
+        raise DatabaseError(f"{shown}: holds no tables, so it is not a backup; pick another. Nothing was changed.")
     if result != "ok":
-        raise DatabaseError(f"{source}: integrity_check says {result}; pick another backup. Nothing was changed.")
+        raise DatabaseError(f"{shown}: integrity_check says {result}; pick another backup. Nothing was changed.")
 
 
 def _version(conn: sqlite3.Connection) -> int:

@@ -14,7 +14,7 @@ from dataclasses import replace
 TYPE_CHECKING = False  # typing itself is 4 ms of every start
 
 from .config import Target
-from .results import CreatedMigration, ExecutionMode, HistoryEvent, LintReport, RunReport, StatusReport
+from .results import CreatedMigration, ExecutionMode, HistoryEvent, LintReport, RunReport, StatusReport, display_path
 from .errors import DatabaseError
 from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 
@@ -43,10 +43,11 @@ def _opened(conn: sqlite3.Connection, label: str = "", busy_timeout: float = DEF
 def up(target: Target, *, to: int | None = None, dry_run: bool = False,
        busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
        on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
-       progress_every: int = 1000, watch: Watch | None = None, tx: str = "file") -> RunReport:
+       progress_every: int = 1000, watch: Watch | None = None, tx: str = "file", **follow) -> RunReport:
     """Apply (or dry-run) the pending migrations of ``target``; creates the database file
     when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
     A dry run counts the rows each statement puts at risk (``RunReport.findings``).
+    ``follow``: ``on_statement``, ``on_wait`` and ``stop`` (see :class:`.run.Hooks`).
     """
     from .files import validate_all
     from .history import EventLog
@@ -58,7 +59,8 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
 
         watch = RiskMeter()
     runner = MigrationRunner(target.migrations, mode, on_start=on_start, on_result=on_result,
-                             progress_handler=progress_handler, progress_every=progress_every, watch=watch, tx=tx)
+                             progress_handler=progress_handler, progress_every=progress_every, watch=watch, tx=tx,
+                             **follow)
     # Read and check the files before the database is opened, so bad input creates nothing.
     migrations = runner.migrations()
     database = str(target.database)
@@ -83,17 +85,24 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
          dry_run: bool = False, backup: bool = True, backup_keep: int | None = None,
          busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
          on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
-         progress_every: int = 1000, tx: str = "file") -> RunReport:
-    """Roll back the newest applied migration(s) of ``target`` (see RollbackManager)."""
+         progress_every: int = 1000, tx: str = "file", **follow) -> RunReport:
+    """Roll back the newest applied migration(s) of ``target`` (see RollbackManager);
+    ``follow`` as for :func:`up`."""
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
+    watch = None
+    if dry_run:  # as up's: the rows each DOWN statement puts at risk (RunReport.findings)
+        from .lint import RiskMeter
+
+        watch = RiskMeter()
     manager = RollbackManager(target.migrations, mode, backup=backup, backup_keep=backup_keep,
-                              on_start=on_start, on_result=on_result,
-                              progress_handler=progress_handler, progress_every=progress_every, tx=tx)
+                              on_start=on_start, on_result=on_result, progress_handler=progress_handler,
+                              progress_every=progress_every, watch=watch, tx=tx, **follow)
     conn = connect(target.database, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
-        return manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database))
+        report = manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database))
+    return _with_findings(report, watch)
 
 
 def backups(target: Target) -> list[BackupFile]:
@@ -247,8 +256,8 @@ def schema(target: Target, *, at: int | None = None, busy_timeout: float = DEFAU
         return migrations_schema(discover(target.migrations), at)
     if not target.database.exists():
         require_folder(target.database)
-        raise DatabaseError(f"{target.database}: the database does not exist yet; 'vfmigrate up' creates it, "
-                            "or read the migration files' schema with --at VERSION")
+        raise DatabaseError(f"{display_path(str(target.database))}: the database does not exist yet; "
+                            "'vfmigrate up' creates it, or read the migration files' schema with --at VERSION")
     conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
         return read_schema(conn)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .results import display_path
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_MIGRATIONS = "migrations"
@@ -47,8 +48,6 @@ class Target:
 
     @property
     def label(self) -> str:
-        from .results import display_path
-
         return self.name or display_path(str(self.database if self.database is not None else self.migrations))
 
 
@@ -70,7 +69,7 @@ class Settings:
         """The single target; raises ConfigError when several are configured and none picked."""
         if len(self.targets) != 1:
             raise ConfigError(
-                f"{len(self.targets)} databases are configured in {self.config_file}: "
+                f"{len(self.targets)} databases are configured in {_shown(self.config_file)}: "
                 f"choose one with --db NAME ({', '.join(self.names)})"
             )
         return self.targets[0]
@@ -92,18 +91,19 @@ def find_pyproject(start: Path) -> Path | None:
 def load_table(path: Path) -> dict:
     """``[tool.vfmigrate]`` of ``path``; raises ConfigError naming the file when it is bad."""
     import tomllib  # only when there is a pyproject.toml to read
+    shown = _shown(path)
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read [tool.vfmigrate] ({exc}); fix the file") from exc
+        raise ConfigError(f"{shown}: cannot read [tool.vfmigrate] ({exc}); fix the file") from exc
     tool = data.get("tool", {})
     table = tool.get("vfmigrate", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.vfmigrate] must be a table")
+        raise ConfigError(f"{shown}: [tool.vfmigrate] must be a table")
     for key in table:
         if key not in TOP_KEYS:
-            raise ConfigError(f"{path}: unknown key tool.vfmigrate.{key}{_did_you_mean(key, TOP_KEYS)}")
+            raise ConfigError(f"{shown}: unknown key tool.vfmigrate.{key}{_did_you_mean(key, TOP_KEYS)}")
     return table
 
 
@@ -131,16 +131,17 @@ def resolve(
     file = Path(config_file) if config_file is not None else find_pyproject(here)
     table = load_table(file) if file is not None else {}
     base = file.parent if file is not None else here
-    configured = _configured(table, base, file)
+    shown = _shown(file)  # the file as error messages name it
+    configured = _configured(table, base, shown)
     names = tuple(configured)
 
-    timeout = _busy_timeout(busy_timeout, env, table, file)
+    timeout = _busy_timeout(busy_timeout, env, table, shown)
     if "backup" in table and not isinstance(table["backup"], bool):
-        raise ConfigError(f"{file}: tool.vfmigrate.backup must be true or false (no quotes), "
+        raise ConfigError(f"{shown}: tool.vfmigrate.backup must be true or false (no quotes), "
                           f"not {table['backup']!r}")
     do_backup = _first(backup, env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
-    tx_mode = _tx(tx, env, table, file)
-    keep = _backup_keep(env, table, file)
+    tx_mode = _tx(tx, env, table, shown)
+    keep = _backup_keep(env, table, shown)
 
     arg_db = Path(database) if database is not None else None
     arg_mig = Path(migrations) if migrations is not None else None
@@ -149,7 +150,7 @@ def resolve(
 
     if db is not None:
         if db not in configured:
-            where = f" in {file}" if file else " (no pyproject.toml with [tool.vfmigrate] found)"
+            where = f" in {shown}" if file else " (no pyproject.toml with [tool.vfmigrate] found)"
             known = f"; configured: {', '.join(names)}" if names else ""
             raise ConfigError(f"unknown database {db!r}{where}{_did_you_mean(db, names)}{known}")
         chosen = configured[db]
@@ -185,7 +186,7 @@ def resolve(
     return Settings(targets, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode, keep)
 
 
-def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: Path | None) -> str:
+def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: str | None) -> str:
     """The transaction mode: argument > VFMIGRATE_TX > tool.vfmigrate.tx > "file"."""
     for value, where in ((argument, "--tx"), (env.get("VFMIGRATE_TX") or None, "VFMIGRATE_TX"),
                          (table.get("tx"), f"{file}: tool.vfmigrate.tx")):
@@ -197,7 +198,7 @@ def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: Path | 
     return "file"
 
 
-def _backup_keep(env: Mapping[str, str], table: dict, file: Path | None) -> int | None:
+def _backup_keep(env: Mapping[str, str], table: dict, file: str | None) -> int | None:
     """How many backups to keep: VFMIGRATE_BACKUP_KEEP > tool.vfmigrate.backup_keep > all."""
     text = (env.get("VFMIGRATE_BACKUP_KEEP") or "").strip()
     if text:
@@ -222,7 +223,7 @@ def _login() -> str:
         return ""
 
 
-def _busy_timeout(argument: float | None, env: Mapping[str, str], table: dict, file: Path | None) -> float:
+def _busy_timeout(argument: float | None, env: Mapping[str, str], table: dict, file: str | None) -> float:
     """The busy timeout from the first place that gives one, checked: a finite number of
     seconds from 0 to a day (SQLite would read infinity, NaN or a huge value as no wait)."""
     if argument is not None:
@@ -245,7 +246,7 @@ def _busy_timeout(argument: float | None, env: Mapping[str, str], table: dict, f
     return seconds
 
 
-def _configured(table: dict, base: Path, file: Path | None) -> dict[str, Target]:
+def _configured(table: dict, base: Path, file: str | None) -> dict[str, Target]:
     databases = table.get("databases", {})
     if not isinstance(databases, dict):
         raise ConfigError(f"{file}: tool.vfmigrate.databases must be a table of named databases")
@@ -268,6 +269,11 @@ def _configured(table: dict, base: Path, file: Path | None) -> dict[str, Target]
             name=name,
         )
     return out
+
+
+def _shown(file: Path | None) -> str | None:
+    """A settings file as messages name it: relative to the working folder when inside it."""
+    return display_path(str(file)) if file is not None else None
 
 
 def _first(*values):

@@ -3,7 +3,10 @@
 Every error is a :class:`MigrationError`. Each carries the fields it is about (file, statement,
 line, ...) and builds its one-line message from them, so both front ends show the same text:
 the CLI prints ``vfmigrate: error: <message>`` and exits with the error's ``exit_code``, the
-notebook raises a ``UsageError`` with it.
+notebook raises a ``UsageError`` with it. Advice is worded for the command line (``vfmigrate
+create NAME``, ``--busy-timeout SECONDS``); the notebook layer words it its own way
+(``notebook/hints.py``). A path in a message is shown relative to the working folder when it
+lies inside it (``display_path``); the fields keep the path as given.
 
 Exit codes (the README's table): 0 done · 1 a migration failed and was rolled back · 2 bad
 usage · 3 refused because of the database's state · 4 still locked after the busy timeout ·
@@ -11,6 +14,8 @@ usage · 3 refused because of the database's state · 4 still locked after the b
 """
 
 from __future__ import annotations
+
+from .results import display_path
 
 
 class MigrationError(Exception):
@@ -97,7 +102,7 @@ class MissingMigrationFile(RefusedByState):
     def __init__(self, version: int, name: str, folder: str) -> None:
         self.version, self.name, self.folder = version, name, folder
         super().__init__(
-            f"Migration {version} ({name}) is applied but its file is missing from {folder}; "
+            f"Migration {version} ({name}) is applied but its file is missing from {display_path(folder)}; "
             "restore the file to roll it back. Nothing was changed."
         )
 
@@ -135,9 +140,21 @@ def _outcome(file: str, direction: str, applied: tuple[int, ...]) -> str:
 
 class MigrationInterrupted(MigrationFailed):
     """A statement was interrupted (Ctrl-C, a stop button, a cancelled progress handler);
-    that migration was rolled back."""
+    that migration was rolled back. Logged as ``interrupted``."""
 
     exit_code = 130
+
+
+class MigrationStopped(MigrationInterrupted):
+    """The caller asked the run to stop (its ``stop`` event was set, e.g. by a Stop button):
+    the running statement, or the wait for the write lock (``statement`` 0), was cut short and
+    that migration rolled back. Logged as ``stopped``."""
+
+    def __init__(self, file: str, statement: int = 0, line: int = 0, reason: str = "stopped", *,
+                 direction: str = "up", sql: str = "", applied: tuple[int, ...] = ()) -> None:
+        super().__init__(file, statement, line, reason, direction=direction, sql=sql, applied=applied)
+        if not statement:
+            MigrationError.__init__(self, f"{_section(file, direction)}: {reason}; {_outcome(file, direction, applied)}")
 
 
 class ForeignKeyViolations(MigrationFailed):
@@ -175,7 +192,7 @@ class DatabaseLocked(DatabaseError):
     def __init__(self, path: str, timeout: float) -> None:
         self.path, self.timeout = path, timeout
         super().__init__(
-            f"{path} is locked by another process (waited {timeout:g} s); let the other writer "
+            f"{display_path(path)} is locked by another process (waited {timeout:g} s); let the other writer "
             "finish or stop it, or wait longer with --busy-timeout SECONDS "
             "(VFMIGRATE_BUSY_TIMEOUT). Nothing was changed."
         )

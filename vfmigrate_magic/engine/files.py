@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from .errors import BadMigrationFile, DuplicateVersion
+from .results import display_path
 from .statements import (
     Statement,
     SyntaxChecker,
@@ -235,10 +236,11 @@ def discover(folder: str | os.PathLike[str]) -> list[Migration]:
     """
     root = Path(folder)
     if not root.exists():
-        raise BadMigrationFile(str(root), "the migrations folder does not exist",
+        raise BadMigrationFile(display_path(str(root)), "the migrations folder does not exist",
                                hint="check --migrations / MIGRATIONS_DIR, or start one with 'vfmigrate create NAME'")
     if not root.is_dir():
-        raise BadMigrationFile(str(root), "is not a folder", hint="point --migrations at the folder of .sql files")
+        raise BadMigrationFile(display_path(str(root)), "is not a folder",
+                               hint="point --migrations at the folder of .sql files")
     inside = root.resolve()
     found = []
     for entry in os.scandir(root):
@@ -248,7 +250,7 @@ def discover(folder: str | os.PathLike[str]) -> list[Migration]:
             raise BadMigrationFile(entry.name, "is not a readable file (a folder, or a broken link?)",
                                    hint="remove it or point it at a migration file")
         if entry.is_symlink() and inside not in Path(entry.path).resolve().parents:
-            raise BadMigrationFile(entry.name, f"links to a file outside {root}",
+            raise BadMigrationFile(entry.name, f"links to a file outside {display_path(str(root))}",
                                    hint="copy the file into the migrations folder instead")
         version, name = parse_name(entry.name)
         found.append((version, entry.name, name))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BadMigrationFile, MigrationError, RefusedByState, UsageError
+from .errors import BadMigrationFile, MigrationError, MigrationInterrupted, MigrationStopped, RefusedByState, UsageError
 from .files import Migration
 from .history import EventLog
 from .results import ExecutionMode, HistoryEvent, MigrationResult, RunReport
@@ -27,6 +27,7 @@ from .sqlite import (
     now_precise,
     release_journal,
 )
+from .statements import Statement
 from .step import Guard, RunState, Watch, apply_one, execute, track
 from .tracker import VersionTracker
 
@@ -35,6 +36,14 @@ ResultCallback = Callable[[MigrationResult], None]
 StartCallback = Callable[[Migration, str], None]
 # sqlite3 progress handler: called every ``progress_every`` VM steps; a true return aborts.
 ProgressHandler = Callable[[], "int | None"]
+StatementCallback = Callable[[Migration, Statement, str], None]
+WaitCallback = Callable[[float], None]  # seconds waited so far for the write lock
+
+
+class StopEvent:
+    """What ``stop`` must be: a ``threading.Event`` (anything with ``is_set()``)."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,11 @@ class Hooks:
     progress_handler: ProgressHandler | None = None
     progress_every: int = 1000
     watch: Watch | None = None  # told about each statement (a dry run's rows at risk)
+    on_statement: StatementCallback | None = None  # before each statement: "statement 2 of 6"
+    on_wait: WaitCallback | None = None  # while the write lock is waited for (every WAIT_SLICE s)
+    # Set by the caller to stop the run: the running statement or lock wait is cut short, that
+    # migration rolled back, MigrationStopped raised and the migration logged as "stopped".
+    stop: StopEvent | None = None
 
 
 class Migrator:
@@ -64,6 +78,9 @@ class Migrator:
         progress_handler: ProgressHandler | None = None,
         progress_every: int = 1000,
         watch: Watch | None = None,
+        on_statement: StatementCallback | None = None,
+        on_wait: WaitCallback | None = None,
+        stop: StopEvent | None = None,
         tx: str = "file",
     ) -> None:
         if tx not in TX_MODES:
@@ -73,7 +90,7 @@ class Migrator:
         self.backup = backup
         self.backup_keep = backup_keep  # down: keep only the newest N backups
         self.tx = tx
-        self.hooks = Hooks(on_start, on_result, progress_handler, progress_every, watch)
+        self.hooks = Hooks(on_start, on_result, progress_handler, progress_every, watch, on_statement, on_wait, stop)
 
     def _run(self, conn: sqlite3.Connection, database: str | None, direction: str,
              plan: Callable[[], list[Migration]],
@@ -160,13 +177,33 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
     ones stay in APPLY), ForeignKeyViolations, ChecksumMismatch, or DatabaseError.
     """
     results: list[MigrationResult] = []
-    if hooks.progress_handler is not None:
-        conn.set_progress_handler(hooks.progress_handler, hooks.progress_every)
+    handler = _handler(hooks)
+    if handler is not None:
+        conn.set_progress_handler(handler, hooks.progress_every)
+    watch = hooks.watch if hooks.on_statement is None else _Told(hooks.watch, hooks.on_statement)
     guard = Guard()
     conn.set_authorizer(guard)
     current: Migration | None = None
     started = 0.0
     kept_journal = False
+
+    def starting(migration: Migration) -> float:
+        """Before ``migration``: a stop already asked for ends the run here."""
+        if hooks.stop is not None and hooks.stop.is_set():
+            raise MigrationStopped(migration.filename, reason="stopped before it started", direction=direction,
+                                   applied=_applied(results if tx == "file" else [], mode))
+        if hooks.on_start is not None:
+            hooks.on_start(migration, direction)
+        return time.perf_counter()
+
+    waiting = None
+    if hooks.stop is not None or hooks.on_wait is not None:
+        def waiting(waited: float) -> None:
+            if hooks.stop is not None and hooks.stop.is_set():
+                raise MigrationStopped(current.filename, reason="stopped while waiting for the write lock",
+                                       direction=direction, applied=_applied(results if tx == "file" else [], mode))
+            if hooks.on_wait is not None:
+                hooks.on_wait(waited)
     try:
         if mode is ExecutionMode.DRY_RUN or tx == "all":
             # One transaction for the whole plan: rolled back (a dry run) or committed at the end.
@@ -178,18 +215,16 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                 work.set_authorizer(guard)
                 scope: contextlib.AbstractContextManager = contextlib.closing(work)
             else:
-                work, scope = conn, Transaction(conn, label, rollback=dry)
+                work, scope = conn, Transaction(conn, label, rollback=dry, waiting=waiting)
+            current = plan[0]  # (named by a stop during the wait for the lock)
             with scope:
                 tracker = VersionTracker(work)
                 tracker.ensure_table()
                 state = RunState(tracker, guard)
                 for current in plan:
-                    started = time.perf_counter()
-                    if hooks.on_start is not None:
-                        hooks.on_start(current, direction)
+                    started = starting(current)
                     # done=[]: with --tx all nothing of this run stays applied if this migration fails.
-                    results.append(apply_one(work, state, current, direction, mode, [], describe=dry,
-                                             watch=hooks.watch))
+                    results.append(apply_one(work, state, current, direction, mode, [], describe=dry, watch=watch))
                     if dry:  # a rehearsal is logged as it goes; a real run once it has committed
                         log.write(_event(label, results[-1]))
             current = None
@@ -205,20 +240,18 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
         # One journal file for the whole run, not one created and deleted per migration.
         kept_journal = len(plan) > 1 and keep_journal(conn)
         for current in plan:
-            started = time.perf_counter()
-            if hooks.on_start is not None:
-                hooks.on_start(current, direction)
+            started = starting(current)
             if current.transactional:
-                with Transaction(conn, label):
+                with Transaction(conn, label, waiting=waiting):
                     if direction == "up" and not ensured:
                         tracker.ensure_table()  # in the first migration's transaction
                         ensured = True
-                    result = apply_one(conn, state, current, direction, mode, results, watch=hooks.watch)
+                    result = apply_one(conn, state, current, direction, mode, results, watch=watch)
             else:
                 # '-- vfmigrate: no-transaction': statements run as written (autocommit),
                 # then the tracking row in a transaction of its own. Not atomic, by request.
-                result = execute(conn, current, direction, mode, done=results, watch=hooks.watch)
-                with Transaction(conn, label), guard.allowing():
+                result = execute(conn, current, direction, mode, done=results, watch=watch)
+                with Transaction(conn, label, waiting=waiting), guard.allowing():
                     tracker.ensure_table()
                     track(tracker, current, direction, result)
                 state.forget()
@@ -230,22 +263,73 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                 hooks.on_result(result)
         return results
     except BaseException as exc:
+        stopped = _stopped(exc, hooks)
         if current is not None:
-            error = str(exc) or type(exc).__name__
+            error = str(stopped or exc) or type(exc).__name__
             if isinstance(exc, KeyboardInterrupt):
                 error = "interrupted (KeyboardInterrupt); rolled back"
+            status = ("stopped" if stopped is not None else
+                      "interrupted" if isinstance(exc, (MigrationInterrupted, KeyboardInterrupt)) else "failed")
             log.write(HistoryEvent(
                 at=now_precise(), database=label, version=current.version, name=current.name,
-                direction=direction, mode=mode.value, status="failed",
+                direction=direction, mode=mode.value, status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error,
             ))
+        if stopped is not None and stopped is not exc:
+            raise stopped from exc
         raise
     finally:
         conn.set_authorizer(None)
         if kept_journal:
             release_journal(conn)
-        if hooks.progress_handler is not None:
+        if handler is not None:
             conn.set_progress_handler(None, 0)
+
+
+def _handler(hooks: Hooks) -> ProgressHandler | None:
+    """The progress handler of a run: the caller's, and a set ``stop`` aborts the statement."""
+    given, stop = hooks.progress_handler, hooks.stop
+    if stop is None:
+        return given
+
+    def handler() -> int:
+        return 1 if stop.is_set() else (given() if given is not None else 0)
+    return handler
+
+
+def _stopped(exc: BaseException, hooks: Hooks) -> MigrationStopped | None:
+    """``exc`` as the MigrationStopped it is when the caller's ``stop`` cut the statement short."""
+    if isinstance(exc, MigrationStopped):
+        return exc
+    if isinstance(exc, MigrationInterrupted) and hooks.stop is not None and hooks.stop.is_set():
+        return MigrationStopped(exc.file, exc.statement, exc.line, "stopped", direction=exc.direction,
+                                sql=exc.sql, applied=exc.applied)
+    return None
+
+
+def _applied(results: list[MigrationResult], mode: ExecutionMode) -> tuple[int, ...]:
+    """The versions this run applied so far (none in a dry run): they stay when it stops."""
+    return tuple(r.version for r in results if not r.skipped and mode is ExecutionMode.APPLY)
+
+
+class _Told(Watch):
+    """The run's watch (if any), with the caller's ``on_statement`` told before each statement."""
+
+    def __init__(self, watch: Watch | None, on_statement: StatementCallback) -> None:
+        self.watch, self.on_statement = watch, on_statement
+
+    def before(self, conn, migration, stmt, direction) -> None:
+        self.on_statement(migration, stmt, direction)
+        if self.watch is not None:
+            self.watch.before(conn, migration, stmt, direction)
+
+    def after(self, conn, migration, stmt, direction, rows_changed) -> None:
+        if self.watch is not None:
+            self.watch.after(conn, migration, stmt, direction, rows_changed)
+
+    def failed(self, conn, migration, stmt, direction, reason) -> None:
+        if self.watch is not None:
+            self.watch.failed(conn, migration, stmt, direction, reason)
 
 
 def _event(label: str, result: MigrationResult) -> HistoryEvent:

@@ -8,12 +8,15 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import DatabaseError, DatabaseLocked
+from .results import display_path
 
 DEFAULT_BUSY_TIMEOUT = 30.0
+# Seconds of each try when a front end follows a wait for the write lock (Transaction.waiting).
+WAIT_SLICE = 0.1
 
 
 def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: bool = False,
@@ -25,16 +28,18 @@ def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: boo
     """
     db = Path(path)
     require_folder(db)
+    shown = display_path(str(db))
     if db.exists() and not db.is_file():
-        raise DatabaseError(f"{db}: is not a file; point --database at a SQLite file")
+        raise DatabaseError(f"{shown}: is not a file; point --database at a SQLite file")
     if not create and not db.exists():
-        raise DatabaseError(f"{db}: no such database; run 'vfmigrate up' to create it, or fix the path")
+        raise DatabaseError(f"{shown}: no such database; run 'vfmigrate up' to create it, or fix the path")
     if not readonly and db.exists() and not os.access(db, os.W_OK):
-        raise DatabaseError(f"{db}: cannot write, the database is read-only (no write permission on the file); "
+        raise DatabaseError(f"{shown}: cannot write, the database is read-only (no write permission on the file); "
                             "check the file's permissions. Nothing was changed.")
     if not readonly and not os.access(db.parent, os.W_OK):
-        raise DatabaseError(f"{db}: cannot write, the folder {db.parent} is read-only (SQLite keeps its "
-                            "journal beside the database); check the folder's permissions. Nothing was changed.")
+        raise DatabaseError(f"{shown}: cannot write, the folder {display_path(str(db.parent))} is read-only "
+                            "(SQLite keeps its journal beside the database); check the folder's permissions. "
+                            "Nothing was changed.")
     try:
         try:
             return _open(db, "ro" if readonly else ("rwc" if create else "rw"), busy_timeout)
@@ -80,22 +85,26 @@ def uri_path(path: Path) -> str:
 
 
 def translate(exc: sqlite3.Error, path: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> DatabaseError:
-    """Turn a sqlite3 error about the database file itself into a one-line DatabaseError."""
+    """Turn a sqlite3 error about the database file itself into a one-line DatabaseError
+    (``path`` shown relative to the working folder when it lies inside it)."""
     text = str(exc)
     lowered = text.lower()
+    shown = display_path(path)
     if getattr(exc, "sqlite_errorcode", None) in _NEEDS_RECOVERY:
-        return DatabaseError(f"{path}: a writer that crashed left a journal that SQLite must roll back "
+        return DatabaseError(f"{shown}: a writer that crashed left a journal that SQLite must roll back "
                              "first, and this process may not write the file or its folder; run any "
-                             "vfmigrate command as a user who can write there, and it recovers")
+                             "command (status will do) as a user who can write there, and it recovers")
     if "locked" in lowered or "busy" in lowered:
-        return DatabaseLocked(path, busy_timeout)
+        return DatabaseLocked(path, busy_timeout)  # it shows the path itself
     if "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
-        return DatabaseError(f"{path}: is not a SQLite database or is corrupt ({text}); check the path or restore a backup")
+        return DatabaseError(f"{shown}: is not a SQLite database or is corrupt ({text}); check the path or "
+                             "restore a backup")
     if "readonly" in lowered or "read-only" in lowered:
-        return DatabaseError(f"{path}: cannot write, the database is read-only ({text}); check the file's and folder's permissions")
+        return DatabaseError(f"{shown}: cannot write, the database is read-only ({text}); check the file's and "
+                             "folder's permissions")
     if "unable to open" in lowered:
-        return DatabaseError(f"{path}: cannot open the database ({text}); check the path and permissions")
-    return DatabaseError(f"{path}: {text}")
+        return DatabaseError(f"{shown}: cannot open the database ({text}); check the path and permissions")
+    return DatabaseError(f"{shown}: {text}")
 
 
 def database_path(conn: sqlite3.Connection) -> str | None:
@@ -117,19 +126,45 @@ class Transaction:
     A class rather than a generator-based context manager: it is entered once per migration.
     """
 
-    __slots__ = ("conn", "label", "rollback")
+    __slots__ = ("conn", "label", "rollback", "waiting")
 
-    def __init__(self, conn: sqlite3.Connection, label: str, *, rollback: bool = False) -> None:
+    def __init__(self, conn: sqlite3.Connection, label: str, *, rollback: bool = False,
+                 waiting: Callable[[float], None] | None = None) -> None:
         self.conn = conn
         self.label = label
         self.rollback = rollback
+        self.waiting = waiting
 
     def __enter__(self) -> sqlite3.Connection:
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if self.waiting is None:
+                self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                self._begin_waiting()
         except sqlite3.Error as exc:
             raise self._translated(exc) from exc
         return self.conn
+
+    def _begin_waiting(self) -> None:
+        """``BEGIN IMMEDIATE`` retried in slices of WAIT_SLICE seconds up to the busy timeout,
+        calling ``waiting(seconds waited)`` after each refused try: a front end shows the wait,
+        and its callback may raise to stop waiting (SQLite's own wait cannot be cut short)."""
+        conn = self.conn
+        timeout_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout={min(timeout_ms, int(WAIT_SLICE * 1000))}")
+        started = time.monotonic()
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    waited = time.monotonic() - started
+                    if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or waited * 1000 >= timeout_ms:
+                        raise
+                    self.waiting(waited)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
 
     def __exit__(self, kind, exc, traceback) -> bool:
         conn = self.conn

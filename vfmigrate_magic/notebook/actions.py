@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from ..engine import commands, config
 from ..engine.config import Settings, Target
-from ..engine.errors import MigrationError, MigrationInterrupted
+from ..engine.errors import MigrationError, MigrationInterrupted, MigrationStopped
 from ..engine.results import MigrationState, RunReport, display_path
+from ..engine.sqlite import DEFAULT_BUSY_TIMEOUT
 from .progress import RunProgress
 
 
 class RunInterrupted(MigrationError):
     """A run was interrupted (kernel stop, Ctrl-C, a Stop button): what was rolled back and
-    where the database stands, in one line."""
+    where the database stands, in one line. ``stopped``: by a Stop (not an interrupt)."""
+
+    def __init__(self, message: str, *, stopped: bool = False) -> None:
+        super().__init__(message)
+        self.stopped = stopped
 
 
 def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None, tx=None,
@@ -27,10 +32,10 @@ def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backu
 
 
 def planned(target: Target, direction: str, *, to: int | None = None, steps: int | None = None,
-            all: bool = False) -> int:
+            all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> int:
     """How many migrations an ``up``/``down`` would run, for sizing a progress bar (the run
     itself checks everything again). Read-only."""
-    report = commands.status(target)
+    report = commands.status(target, busy_timeout=busy_timeout)
     if direction == "up":
         return sum(1 for e in report.pending if to is None or e.version <= to)
     applied = [e for e in report.entries if e.state in (MigrationState.APPLIED, MigrationState.MODIFIED,
@@ -46,7 +51,7 @@ def up(target: Target, settings: Settings, *, to: int | None = None, dry_run: bo
        progress: RunProgress | None = None) -> RunReport:
     """``commands.up`` with the progress hooks; raises RunInterrupted after a stop."""
     hooks = progress.hooks() if progress is not None else {}
-    with _interrupts(target, progress):
+    with _interrupts(target, progress, settings.busy_timeout):
         return commands.up(target, to=to, dry_run=dry_run, busy_timeout=settings.busy_timeout, tx=settings.tx, **hooks)
 
 
@@ -54,7 +59,7 @@ def down(target: Target, settings: Settings, *, steps: int | None = None, to: in
          all: bool = False, dry_run: bool = False, progress: RunProgress | None = None) -> RunReport:
     """``commands.down`` (backing up first as the settings say); raises RunInterrupted."""
     hooks = progress.hooks() if progress is not None else {}
-    with _interrupts(target, progress):
+    with _interrupts(target, progress, settings.busy_timeout):
         return commands.down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=settings.backup,
                              backup_keep=settings.backup_keep,
                              busy_timeout=settings.busy_timeout, tx=settings.tx, **hooks)
@@ -64,8 +69,8 @@ class _interrupts:
     """Turn an interrupted statement, or a KeyboardInterrupt between statements, into one
     line saying what was rolled back and where the database stands."""
 
-    def __init__(self, target: Target, progress: RunProgress | None) -> None:
-        self.target, self.progress = target, progress
+    def __init__(self, target: Target, progress: RunProgress | None, busy_timeout: float) -> None:
+        self.target, self.progress, self.busy_timeout = target, progress, busy_timeout
 
     def __enter__(self) -> None:
         return None
@@ -73,10 +78,10 @@ class _interrupts:
     def __exit__(self, kind, exc, tb) -> bool:
         if exc is None:
             return False
-        stopped = self.progress is not None and self.progress.cancelled
-        verb = "stopped" if stopped else "interrupted"
+        verb = "stopped" if isinstance(exc, MigrationStopped) else "interrupted"
         if isinstance(exc, MigrationInterrupted):
-            where = f"{exc.file} was rolled back at statement {exc.statement} (line {exc.line})"
+            where = (f"{exc.file} was rolled back at statement {exc.statement} (line {exc.line})" if exc.statement
+                     else f"{exc.file} was not run ({exc.reason})")
             earlier = f"; earlier migrations in this run stay: {', '.join(map(str, exc.applied))}" if exc.applied else ""
         elif isinstance(exc, KeyboardInterrupt):
             running = self.progress.running if self.progress is not None else None
@@ -84,11 +89,11 @@ class _interrupts:
             earlier = ""
         else:
             return False
-        raise RunInterrupted(f"{verb}: {where}{earlier}; {self._now()}") from exc
+        raise RunInterrupted(f"{verb}: {where}{earlier}; {self._now()}", stopped=verb == "stopped") from exc
 
     def _now(self) -> str:
         try:
-            version = commands.status(self.target).current_version
+            version = commands.status(self.target, busy_timeout=self.busy_timeout).current_version
         except (MigrationError, OSError):
             return "run status to see where the database stands"
         return f"{self.target.name or display_path(str(self.target.database))} is at version {version}"

@@ -27,7 +27,7 @@ from ..engine.config import Settings, Target
 from ..engine.create import write_named
 from ..engine.errors import MigrationError
 from ..engine.results import RunReport, display_path
-from . import actions, frames
+from . import actions, frames, hints
 from .cell import read_cell
 from .parsing import migrate_parser, migration_parser, parse, schema_parser
 from .running import run_with_progress, written
@@ -266,13 +266,14 @@ class MigrateMagics(Magics):
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
-        """An engine error becomes a plain UsageError: one line, and Run All stops here."""
+        """An engine error becomes a plain UsageError: one line, its advice in the notebook's
+        words (``%%migration NAME``, ``%config``), and Run All stops here."""
         try:
             yield
         except MigrationError as exc:
             if not self.short_errors:
                 raise
-            raise UsageError(str(exc)) from exc
+            raise UsageError(hints.for_notebook(exc)) from exc
 
 
 def load_ipython_extension(ipython) -> None:

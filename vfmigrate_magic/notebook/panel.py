@@ -2,21 +2,23 @@
 
 ``%migrate panel`` or ``MigrationPanel()`` (same settings as the magics). Its parts are
 attributes, so a test or a notebook can drive it: ``panel.up.click()``, ``panel.picker.value =
-"ontology"``, ``panel.table.value`` (HTML), ``panel.frame`` (the status DataFrame),
+"ontology"``, ``panel.to.value = 2``, ``panel.table.value`` (HTML), ``panel.result.value`` (the
+last action's outcome), ``panel.frame`` (the status DataFrame),
 ``[o["text"] for o in panel.log.outputs]``, ``panel.progress.value``.
 """
 
 from __future__ import annotations
 
+import html
 import threading
 
 import ipywidgets as w
 
 from ..engine import commands
 from ..engine.config import Settings, Target
-from ..engine.errors import DatabaseLocked, MigrationError
-from ..engine.results import RunReport
-from . import actions, frames, reports
+from ..engine.errors import DatabaseLocked, MigrationError, RefusedByState
+from ..engine.results import ExecutionMode, MigrationState, RunReport, StatusReport, plural
+from . import actions, frames, hints, status_html, theme
 from .progress import RunProgress
 
 # How long Refresh waits for the database while an action of this panel is writing to it.
@@ -28,22 +30,39 @@ ACTIONS = {
     "down": ("down", False, "Down"),
     "dry_run": ("up", True, "Dry run"),
 }
+# The few rules ipywidgets' layout cannot say, for the parts inside the widgets: the log's output
+# area must not shrink inside its box (the box scrolls, starting at its end: the newest line).
+STYLE = "<style>.vfmigrate-log > .jp-OutputArea { flex-shrink: 0; overflow: visible; }</style>"
+# What a Down asks to confirm first: the rows its DOWN statements would remove (counted by a
+# dry run of the same rollback on the real data).
+DROPS_DATA = ("drop-table", "drop-column", "delete", "rebuild-loss", "cascade")
+RESULT_MARKS = {"done": "✓", "dry run": "✓", "stopped": "■", "failed": "✗", "confirm": "?"}
+APPLIED_STATES = (MigrationState.APPLIED, MigrationState.MODIFIED, MigrationState.MISSING)
 
 
 class MigrationPanel:
     """Up, Down, Dry run and Refresh for one database at a time, through the same engine calls
-    as ``%migrate``. After each action the status table is read again.
+    as ``%migrate``. After each action the status table is read again, and a result line
+    above the log says what the action did (red when it failed).
 
     Arguments are those of ``%migrate`` (``database``, ``migrations``, ``db``, ...), or a
     resolved ``settings``; with several configured databases the picker offers each.
     Actions run in a worker thread (``threaded=True``, the default), so the kernel stays free:
-    Refresh is answered while a migration runs, and a Stop button aborts the running statement
-    and rolls its migration back. ``threaded=False`` runs them in the kernel's own thread
-    (clicks from code then return when the action is done; the kernel's stop button stops it).
+    Refresh is answered while a migration runs, and a Stop button cuts the running statement
+    (or a wait for the lock) short and rolls its migration back. ``threaded=False`` runs them
+    in the kernel's own thread (clicks from code then return when the action is done; the
+    kernel's stop button stops it).
 
-    Widgets: ``picker`` (Dropdown), ``up``, ``down``, ``dry_run``, ``refresh``, ``stop``
-    (Buttons), ``progress`` (IntProgress), ``message`` (Label), ``table`` (HTML), ``log``
-    (Output, lines added with ``append_stdout``/``append_stderr``); ``widget`` holds them all.
+    Buttons are enabled from the status: Up and Dry run when something is pending and no
+    changed or out-of-order file guarantees a refusal; Down when the migration(s) to roll back
+    have a DOWN section and their files; each button's tooltip says what it will do, or why
+    not. ``to`` picks a target: Up applies up to that version, Down rolls back to it (default:
+    everything pending; one step). A Down whose DOWN would remove rows asks first.
+
+    Widgets: ``picker`` and ``to`` (Dropdowns), ``up``, ``down``, ``dry_run``, ``refresh``,
+    ``stop``, ``confirm_yes``, ``confirm_no``, ``older``, ``newer`` (Buttons), ``progress``
+    (IntProgress), ``message``, ``result`` and ``table`` (HTML), ``log`` (Output, newest line
+    kept in view); ``widget`` holds them all.
     """
 
     def __init__(self, database=None, migrations=None, db=None, *, busy_timeout=None, backup=None,
@@ -54,40 +73,69 @@ class MigrationPanel:
         self.settings = settings
         self.threaded = threaded
         self.targets = {frames.database_label(t): t for t in settings.targets}
-        self.frame = None  # the status DataFrame shown in the table
+        self.status: StatusReport | None = None  # as last read
         self.report: RunReport | None = None  # what the last Up, Down or Dry run did
+        self.page = 0  # of the applied migrations in the table, 0: the newest
+        self._frame = None
         self._run: RunProgress | None = None
         self._thread: threading.Thread | None = None
+        self._busy = False
 
         labels = list(self.targets)
         self.picker = w.Dropdown(options=labels, value=labels[0], description="database",
-                                 disabled=len(labels) == 1)
-        self.up = w.Button(description="Up", button_style="success", icon="arrow-up",
-                           tooltip="apply every pending migration")
-        self.down = w.Button(description="Down", button_style="warning", icon="arrow-down",
-                             tooltip="roll back the last applied migration (after a backup, if configured)")
-        self.dry_run = w.Button(description="Dry run", button_style="info", icon="flask",
-                                tooltip="run the pending migrations in a transaction and roll back")
-        self.refresh = w.Button(description="Refresh", icon="refresh", tooltip="read the status again")
-        self.stop = w.Button(description="Stop", button_style="danger", icon="stop", disabled=True,
-                             tooltip="abort the running statement; its migration is rolled back")
-        self.progress = w.IntProgress(min=0, max=1, value=0, description="progress")
-        self.message = w.Label(value="")
-        self.table = w.HTML(value="")
-        self.log = w.Output(layout={"max_height": "260px", "overflow": "auto", "border": "1px solid #ddd"})
+                                 disabled=len(labels) == 1, layout={"width": "240px"})
+        self.to = w.Dropdown(options=[("latest", None)], value=None, description="to",
+                             layout={"width": "170px"},
+                             tooltip="Up applies up to this version, Down rolls back to it "
+                                                 "(latest: everything pending; one step)")
+        self.to.style.description_width = "24px"
+        # Plain buttons (no success/danger colours: white on JupyterLab's green or red is below
+        # 4.5:1 in the dark theme); each says what it will do in its tooltip.
+        self.up = w.Button(description="Up", icon="arrow-up")
+        self.down = w.Button(description="Down", icon="arrow-down")
+        self.dry_run = w.Button(description="Dry run", icon="flask")
+        self.refresh = w.Button(description="Refresh", icon="refresh", tooltip="Refresh: read the status again")
+        self.stop = w.Button(description="Stop", icon="stop", disabled=True, tooltip="Stop: nothing is running")
+        self.confirm_yes = w.Button(description="Roll back anyway", icon="check")
+        self.confirm_no = w.Button(description="Cancel", icon="times")
+        self.older = w.Button(description="older", icon="chevron-left", tooltip="older applied migrations")
+        self.newer = w.Button(description="newer", icon="chevron-right", tooltip="newer applied migrations")
+        for button in (self.up, self.down, self.dry_run, self.refresh, self.stop, self.confirm_yes,
+                       self.confirm_no, self.older, self.newer):
+            button.layout.width = "auto"
+        self.progress = w.IntProgress(min=0, max=1, value=0, description="progress", layout={"width": "260px"})
+        self.message = w.HTML(value="", layout={"flex": "1 1 300px"})
+        self.result = w.HTML(value="")
+        self.confirm_text = w.HTML(value="", layout={"flex": "1 1 300px"})
+        self.confirm = w.HBox([self.confirm_text, self.confirm_yes, self.confirm_no],
+                              layout={"display": "none", "flex_flow": "row wrap", "align_items": "center"})
+        self.pager = w.HBox([self.older, self.newer], layout={"display": "none"})
+        self.table = w.HTML(value="", layout={"max_width": "100%"})
+        # column-reverse: a scrolled box that starts, and stays, at its end, so the newest line is in view.
+        self.log = w.Output(layout={"max_height": "220px", "overflow": "auto", "display": "flex",
+                                    "flex_flow": "column-reverse", "border": f"1px solid {theme.BORDER}"})
 
-        buttons = [self.picker, self.up, self.down, self.dry_run, self.refresh] + ([self.stop] if threaded else [])
-        self.widget = w.VBox([w.HBox(buttons), w.HBox([self.progress, self.message]), self.table, self.log])
+        buttons = [self.picker, self.to, self.up, self.down, self.dry_run, self.refresh] + ([self.stop] if threaded else [])
+        row = {"flex_flow": "row wrap", "align_items": "center", "width": "100%"}
+        self.widget = w.VBox([w.HBox(buttons, layout=row), w.HBox([self.progress, self.message], layout=row),
+                              self.result, self.confirm, self.table, self.pager, self.log, w.HTML(STYLE)],
+                             layout={"width": "100%", "max_width": "100%"})
         # CSS classes, so a page (or a browser test) can find the parts: vfmigrate-panel, -table, ...
-        for name, part in (("panel", self.widget), ("table", self.table), ("log", self.log),
-                           ("message", self.message), ("progress", self.progress), ("picker", self.picker)):
+        for name, part in (("panel", self.widget), ("table", self.table), ("log", self.log), ("result", self.result),
+                           ("message", self.message), ("progress", self.progress), ("picker", self.picker),
+                           ("to", self.to), ("confirm", self.confirm)):
             part.add_class(f"vfmigrate-{name}")
 
         for name in ACTIONS:
             getattr(self, name).on_click(lambda _button, name=name: self.act(name))
         self.refresh.on_click(lambda _button: self.refresh_table())
         self.stop.on_click(lambda _button: self.cancel())
-        self.picker.observe(lambda _change: self.refresh_table(), names="value")
+        self.confirm_yes.on_click(lambda _button: self.act("down", confirmed=True))
+        self.confirm_no.on_click(lambda _button: self._cancel_confirm())
+        self.older.on_click(lambda _button: self._turn(+1))
+        self.newer.on_click(lambda _button: self._turn(-1))
+        self.picker.observe(lambda _change: self._picked(), names="value")
+        self.to.observe(lambda _change: self._update_buttons(), names="value")
         self.refresh_table()
 
     # -- what the buttons do ------------------------------------------------------------------------
@@ -97,8 +145,20 @@ class MigrationPanel:
         """The database the picker shows."""
         return self.targets[self.picker.value]
 
+    @property
+    def frame(self):
+        """The status of the picked database as a DataFrame (None after a failed read)."""
+        if self._frame is None and self.status is not None:
+            self._frame = frames.status_frame(self.status)
+        return self._frame
+
+    @property
+    def busy(self) -> bool:
+        """An Up, Down or Dry run is running."""
+        return self._busy
+
     def refresh_table(self) -> None:
-        """Read the status of the picked database into ``frame``, ``table`` and ``message``.
+        """Read the status of the picked database into ``table``, ``message`` and the buttons.
 
         While an action runs (threaded), the answer also goes to the log: what is running and
         for how long, with the table as far as it can be read without waiting for the writer.
@@ -108,54 +168,23 @@ class MigrationPanel:
         else:
             self._read_status(self.settings.busy_timeout)
 
-    def _refresh_while_busy(self) -> None:
-        run = self._run
-        running = f"{run.running} running for {run.elapsed:.1f} s" if run is not None and run.running else "running"
-        try:
-            version = self._read_status(BUSY_READ_TIMEOUT, quiet=True)
-        except DatabaseLocked:
-            self._log(f"Refresh: {self.picker.value}: {running}; the table is read again when it finishes")
-            return
-        if version is not None:  # (an error was logged instead)
-            self._log(f"Refresh: {self.picker.value}: version {version}; {running}")
-
-    def _read_status(self, busy_timeout: float, *, quiet: bool = False) -> int | None:
-        """Show the picked database's status and return its current version (None after an
-        error, which is logged). ``quiet``: leave ``message`` alone, and let DatabaseLocked out."""
-        try:
-            status = commands.status(self.target, busy_timeout=busy_timeout)
-        except MigrationError as exc:
-            if quiet and isinstance(exc, DatabaseLocked):
-                raise
-            return self._status_failed(exc)
-        self.frame = frames.status_frame(status)
-        self.table.value = reports.status_table(self.frame).to_html()
-        if not quiet:
-            counts = ", ".join(f"{n} {state}" for state, n in self.frame["state"].value_counts(sort=False).items())
-            self.message.value = f"{self.picker.value}: version {status.current_version}" + (
-                f"; {counts}" if counts else "")
-        return status.current_version
-
-    def _status_failed(self, exc: MigrationError) -> None:
-        self.frame = None
-        self.table.value = ""
-        self.message.value = "status failed"
-        self._log(f"error: {exc}", error=True)
-
-    def act(self, name: str) -> None:
-        """Run the action of button ``name`` ("up", "down" or "dry_run")."""
+    def act(self, name: str, *, confirmed: bool = False) -> None:
+        """Run the action of button ``name`` ("up", "down" or "dry_run"). A Down whose DOWN
+        removes rows stops at a question unless ``confirmed``."""
         if self.busy:
             return
+        self._hide_confirm()
         self._set_busy(True)
         if self.threaded:
-            self._thread = threading.Thread(target=self._work, args=(name,), daemon=True,
+            self._thread = threading.Thread(target=self._work, args=(name, confirmed), daemon=True,
                                             name=f"vfmigrate-panel-{name}")
             self._thread.start()
         else:
-            self._work(name)
+            self._work(name, confirmed)
 
     def cancel(self) -> None:
-        """Stop the running action: its running statement is aborted and that migration rolled back."""
+        """Stop the running action: its running statement (or its wait for the lock) is cut
+        short and that migration rolled back."""
         if self._run is not None:
             self._run.cancel()
 
@@ -164,48 +193,184 @@ class MigrationPanel:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    @property
-    def busy(self) -> bool:
-        return self.up.disabled and self.down.disabled
+    # -- reading the status --------------------------------------------------------------------------
 
-    # -- inside -----------------------------------------------------------------------------------
+    def _picked(self) -> None:
+        self.page = 0
+        self._hide_confirm()
+        self.result.value = ""
+        self.refresh_table()
 
-    def _work(self, name: str) -> None:
+    def _turn(self, pages: int) -> None:
+        self.page += pages
+        if self.status is not None:
+            self._show(self.status)
+
+    def _refresh_while_busy(self) -> None:
+        run = self._run
+        running = (run.describe() or "running") if run is not None else "running"
+        try:
+            version = self._read_status(BUSY_READ_TIMEOUT, quiet=True)
+        except DatabaseLocked:
+            self._log(f"Refresh: {self.picker.value}: {running}; the table is read again when it finishes")
+            return
+        if version is not None:  # (an error was logged instead)
+            self._log(f"Refresh: {self.picker.value}: version {version}; {running}")
+
+    def _read_status(self, busy_timeout: float, *, quiet: bool = False, keep_result: bool = False) -> int | None:
+        """Show the picked database's status and return its current version (None after an
+        error, which is logged). ``quiet``: leave ``message`` alone, and let DatabaseLocked out;
+        ``keep_result``: an error leaves the result line to the action that just ended."""
+        try:
+            status = commands.status(self.target, busy_timeout=busy_timeout)
+        except MigrationError as exc:
+            if quiet and isinstance(exc, DatabaseLocked):
+                raise
+            self._status_failed(exc, keep_result)
+            return None
+        self._show(status, quiet=quiet)
+        return status.current_version
+
+    def _show(self, status: StatusReport, *, quiet: bool = False) -> None:
+        """Put ``status`` on the page: the table (one page of it), the message, the targets and
+        the buttons. Built from the report itself, not a DataFrame: 10,000 migrations cost
+        what a page of them costs."""
+        self.status, self._frame = status, None
+        table = status_html.status_table(status, page=self.page)
+        self.page = table.page
+        self.table.value = table.html
+        self.pager.layout.display = "flex" if table.pages > 1 else "none"
+        self.older.disabled = table.page >= table.pages - 1
+        self.newer.disabled = table.page == 0
+        if not quiet:
+            counts = {}
+            for e in status.entries:
+                counts[e.state.value] = counts.get(e.state.value, 0) + 1
+            said = ", ".join(f"{n} {state}" for state, n in counts.items())
+            self._say(f"{self.picker.value}: version {status.current_version}" + (f"; {said}" if said else ""))
+        self._update_targets(status)
+        self._update_buttons()
+
+    def _update_targets(self, status: StatusReport) -> None:
+        options = [("latest", None), ("version 0", 0)] + [(f"version {e.version}", e.version) for e in status.entries]
+        if options != list(self.to.options):
+            keep = self.to.value if any(v == self.to.value for _, v in options) else None
+            self.to.options = options
+            self.to.value = keep
+
+    def _status_failed(self, exc: MigrationError, keep_result: bool = False) -> None:
+        self.status, self._frame = None, None
+        self.table.value = ""
+        said = hints.for_notebook(exc, panel=True)
+        self._say("status failed")
+        if not keep_result:
+            self._result("failed", said)
+        self._log(f"error: {said}", error=True)
+        self._update_buttons()
+
+    # -- the buttons ---------------------------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        """Enable each button from the status, with a tooltip saying what it will do or why not."""
+        states = button_states(self.status, self.to.value, backup=self.settings.backup)
+        for name, (enabled, tip) in states.items():
+            button = getattr(self, name)
+            button.disabled = self.busy or not enabled
+            button.tooltip = tip
+        self.picker.disabled = self.busy or len(self.targets) == 1
+        self.to.disabled = self.busy
+        self.stop.disabled = not self.busy
+        self.stop.tooltip = ("Stop: cut the running statement (or the wait for the lock) short; its migration "
+                             "is rolled back") if self.busy else "Stop: nothing is running"
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update_buttons()
+
+    # -- running an action ---------------------------------------------------------------------------
+
+    def _work(self, name: str, confirmed: bool = False) -> None:
         direction, dry_run, title = ACTIONS[name]
         target = self.target
+        to = self.to.value
+        options = {"to": to} if direction == "up" or to is not None else {}
         run = None
         try:
-            run = RunProgress(actions.planned(target, direction), bar=self.progress, label=self.message,
+            if direction == "down" and not dry_run and not confirmed and self._needs_confirm(target, options):
+                return
+            total = actions.planned(target, direction, busy_timeout=self.settings.busy_timeout, **options)
+            run = RunProgress(total, bar=self.progress, label=self.message,
                               echo=lambda line: self._log(f"  {line}"))
             self._run = run
-            self._log(f"{title}: {self.picker.value}")
+            self._log(f"{title}: {self.picker.value}" + (f" (to version {to})" if to is not None else ""))
             call = actions.up if direction == "up" else actions.down
-            self.report = call(target, self.settings, dry_run=dry_run, progress=run)
+            self.report = call(target, self.settings, dry_run=dry_run, progress=run, **options)
             for line in self.report.summary().splitlines():
                 self._log(f"  {line}")
             for warning in self.report.warnings:
                 self._log(f"  warning: {warning}")
-            run.finish(self.report.integrity == "ok", self.report.summary().splitlines()[0])
+            ended = "dry run" if dry_run else "done"
+            ok = self.report.integrity == "ok" and not self.report.foreign_key_violations
+            run.finish(ended if ok else "failed")
+            self._result(ended if ok else "failed", f"{title}: {outcome(self.report)}")
+        except actions.RunInterrupted as exc:
+            self._ended(run, "stopped" if exc.stopped else "failed", str(exc), str(exc))
         except MigrationError as exc:
-            self._log(f"  error: {exc}", error=True)
-            if run is not None:
-                run.finish(False, "failed")
-        except Exception as exc:  # not the engine's: still show it in the log rather than lose it
-            self._log(f"  error: {type(exc).__name__}: {exc}", error=True)
-            if run is not None:
-                run.finish(False, "failed")
+            said = hints.for_notebook(exc, panel=True)  # the panel's own advice, not the command line's
+            self._ended(run, "failed", said, f"{title} {'refused' if isinstance(exc, RefusedByState) else 'failed'}: {said}")
+        except Exception as exc:  # not the engine's: still show it rather than lose it
+            error = f"{type(exc).__name__}: {exc}"
+            self._ended(run, "failed", error, f"{title} failed: {error}")
         finally:
             self._run = None
-            message = self.message.value
-            self._read_status(self.settings.busy_timeout)
-            self.message.value = f"{message} | {self.message.value}" if message else self.message.value
             self._set_busy(False)
+            self._read_status(self.settings.busy_timeout, keep_result=True)
 
-    def _set_busy(self, busy: bool) -> None:
-        for button in (self.up, self.down, self.dry_run):  # Refresh stays: it is answered during a run
-            button.disabled = busy
-        self.picker.disabled = busy or len(self.targets) == 1
-        self.stop.disabled = not busy
+    def _ended(self, run: RunProgress | None, how: str, logged: str, result: str) -> None:
+        """A run that did not end well: ``logged`` in the log (stderr when it failed; a stop is
+        no error), ``result`` on the result line, the bar coloured by ``how``."""
+        self._log(f"  {'error: ' if how == 'failed' else ''}{logged}", error=how == "failed")
+        if run is not None:
+            run.finish(how)
+        self._result(how, result)
+
+    def _needs_confirm(self, target: Target, options: dict) -> bool:
+        """Rehearse the Down (a dry run: rolled back) and count the rows it would remove; if
+        there are any, ask before running it. Returns True when a question is now showing."""
+        self._say(f"{self.picker.value}: counting the rows this Down would remove …")
+        rehearsal = actions.down(target, self.settings, dry_run=True, **options)
+        losses = [f for f in rehearsal.findings if f.kind in DROPS_DATA and f.rows]
+        if not losses:
+            return False
+        shown = "; ".join(f"{f.kind} {f.object}: {plural(f.rows, 'row')}" for f in losses[:4])
+        more = f"; and {len(losses) - 4} more" if len(losses) > 4 else ""
+        backup = " A backup is written first." if self.settings.backup else " No backup is written (backup is off)."
+        question = f"Down removes data: {shown}{more}.{backup} Roll back anyway?"
+        self.confirm_text.value = f"<b>{html.escape(question)}</b>"
+        self.confirm.layout.display = "flex"
+        self._result("confirm", question)
+        self._log(f"Down: {self.picker.value}: asks first: {shown}{more}")
+        return True
+
+    def _hide_confirm(self) -> None:
+        self.confirm.layout.display = "none"
+        self.confirm_text.value = ""
+
+    def _cancel_confirm(self) -> None:
+        self._hide_confirm()
+        self._result("done", "Down cancelled: nothing was changed")
+        self._log("Down: cancelled; nothing was changed")
+
+    # -- output --------------------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        self.message.value = html.escape(text)
+
+    def _result(self, how: str, text: str) -> None:
+        """The result line above the log: the last action's outcome, red when it failed."""
+        colour = theme.ERROR_TEXT if how == "failed" else "inherit"
+        self.result.value = (f'<div class="vfmigrate-result-{how.replace(" ", "-")}" style="color: {colour}; '
+                             f'padding: 2px 0; white-space: normal">{RESULT_MARKS[how]} {html.escape(text)}</div>')
 
     def _log(self, line: str, *, error: bool = False) -> None:
         # append_* (not "with self.log:") so lines land in the widget from any thread, and in tests.
@@ -215,18 +380,91 @@ class MigrationPanel:
 
     def _repr_mimebundle_(self, **kwargs):
         """The live widget, with a snapshot beside it: a saved notebook, GitHub's viewer and
-        nbconvert's HTML, which cannot run the widget, show the status table and last line."""
+        nbconvert's HTML, which cannot run the widget, show the status table and last result."""
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
         bundle["text/html"] = self.snapshot_html()
         return bundle
 
     def snapshot_html(self) -> str:
-        """The panel as plain HTML: the database and its message, then the status table."""
-        import html
-
-        head = html.escape(self.message.value or self.picker.value)  # the message names the database
-        return f"<p><b>Migration panel</b> ({head}; run the cell for the buttons)</p>\n{self.table.value}"
+        """The panel as plain HTML: the database and its message, the last result, the table."""
+        head = self.message.value or html.escape(self.picker.value)  # the message names the database
+        return (f"<p><b>Migration panel</b> ({head}; run the cell for the buttons)</p>\n"
+                f"{self.result.value}\n{self.table.value}")
 
     def __repr__(self) -> str:
         return f"MigrationPanel(databases={list(self.targets)!r}, showing={self.picker.value!r})"
+
+
+def outcome(report: RunReport) -> str:
+    """What an Up, Down or Dry run did, in one line for the result line."""
+    ran = report.ran
+    if not ran:
+        return report.summary().splitlines()[0]
+    count = plural(len(ran), "migration")
+    ms = sum(r.duration_ms for r in ran)
+    rows = sum(r.rows_changed for r in ran)
+    if report.mode is ExecutionMode.DRY_RUN:
+        at_risk = f"; {plural(len(report.findings), 'finding')} of rows at risk" if report.findings else ""
+        return (f"dry run: nothing changed (still at version {report.version_before}); {count} rehearsed, "
+                f"{plural(rows, 'row')} would change{at_risk}")
+    verb = "applied" if report.direction == "up" else "rolled back"
+    backup = f"; backup {report.backup_path.rsplit('/', 1)[-1]}" if report.backup_path else ""
+    checks = "" if report.integrity == "ok" and not report.foreign_key_violations else \
+        f"; check failed: {report.summary().splitlines()[-1]}"
+    return (f"{count} {verb} in {ms:.1f} ms, version {report.version_before} → {report.version_after}, "
+            f"{plural(rows, 'row')} changed{backup}{checks}")
+
+
+def button_states(status: StatusReport | None, to: int | None, *, backup: bool = True) -> dict[str, tuple[bool, str]]:
+    """For ``up``, ``dry_run`` and ``down``: (enabled, tooltip) from the status and the target.
+    A button is disabled when the engine would refuse what it does; its tooltip says why."""
+    if status is None:
+        why = "the status could not be read (see the log)"
+        return {"up": (False, f"Up: {why}"), "dry_run": (False, f"Dry run: {why}"), "down": (False, f"Down: {why}")}
+    entries = status.entries
+    changed = [e for e in entries if e.state is MigrationState.MODIFIED]
+    below = [e for e in entries if e.state is MigrationState.OUT_OF_ORDER]
+    pending = [e for e in entries if e.state is MigrationState.PENDING and (to is None or e.version <= to)]
+    upto = f" up to version {to}" if to is not None else ""
+    if changed:
+        refusal = (f"refused: {changed[0].label} changed after it was applied; restore the file "
+                   "(put the change in a new migration)")
+    elif below:
+        refusal = (f"refused: {below[0].label} is pending below the applied version {status.current_version} "
+                   "(out of order); renumber it")
+    elif not pending:
+        refusal = f"nothing pending{upto}"
+    else:
+        refusal = ""
+    which = pending[0].label if len(pending) == 1 else f"{len(pending)} migrations ({pending[0].label} … {pending[-1].label})" \
+        if pending else ""
+    states = {
+        "up": (not refusal, f"Up: {refusal}" if refusal else f"Up: apply {which}{upto}"),
+        "dry_run": (not refusal, f"Dry run: {refusal}" if refusal else
+                    f"Dry run: run {which}{upto} in a transaction, count the rows at risk, and roll back"),
+    }
+    applied = [e for e in entries if e.state in APPLIED_STATES]
+    if not applied:
+        states["down"] = (False, "Down: nothing to roll back (version 0)")
+        return states
+    if to is None:
+        undo = [applied[-1]]
+    elif to >= status.current_version:
+        states["down"] = (False, f"Down: the database is at version {status.current_version}; pick a lower version in 'to'")
+        return states
+    else:
+        undo = [e for e in reversed(applied) if e.version > to]
+    for e in undo:
+        if e.state is MigrationState.MISSING:
+            states["down"] = (False, f"Down: refused: the file of {e.label} is missing; restore it to roll back")
+            return states
+        if e.state is MigrationState.MODIFIED:
+            states["down"] = (False, f"Down: refused: {e.label} changed after it was applied; restore the file")
+            return states
+        if e.reversible is False:
+            states["down"] = (False, f"Down: {e.label} has no DOWN section (irreversible); restore a backup instead")
+            return states
+    what = f"roll back {undo[0].label}" if len(undo) == 1 else f"roll back {len(undo)} migrations to version {to}"
+    states["down"] = (True, f"Down: {what}" + (" (backup first)" if backup else " (no backup: backup is off)"))
+    return states

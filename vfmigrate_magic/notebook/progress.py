@@ -1,28 +1,34 @@
 """Following an ``up`` or ``down`` while it runs: a bar of migrations done and a line naming
-the running migration with its elapsed time.
+the running migration, its statement and elapsed time, or the wait for the write lock.
 
-:class:`RunProgress` supplies the engine's hooks (``on_start``, ``on_result`` and SQLite's
-progress handler). The progress handler is also what makes a long statement stoppable: a
-kernel interrupt, or :meth:`RunProgress.cancel` from a Stop button, aborts the statement and
-the engine rolls that migration back.
+:class:`RunProgress` supplies the engine's hooks (``on_start``, ``on_statement``, ``on_wait``,
+``on_result``, SQLite's progress handler and the ``stop`` event). The progress handler is also
+what makes a long statement stoppable by a kernel interrupt; :meth:`RunProgress.cancel` (a
+Stop button) sets ``stop``: the engine cuts the statement or the lock wait short, rolls that
+migration back and logs it as ``stopped``.
 """
 
 from __future__ import annotations
 
+import html
+import threading
 import time
 from collections.abc import Callable
 
 from ..engine.files import Migration
 from ..engine.results import MigrationResult
+from ..engine.statements import Statement
 
 # SQLite virtual-machine steps between calls of the progress handler: often enough to stop
 # a long statement within milliseconds, rarely enough to cost well under 1 %.
 PROGRESS_EVERY = 10_000
+# How a run ended, as the colour of its bar.
+BAR_STYLES = {"done": "success", "dry run": "info", "stopped": "warning", "failed": "danger"}
 
 
 class RunProgress:
-    """Hooks for one run. ``bar`` (an ``IntProgress``) and ``label`` (a ``Label``) are updated
-    when given; ``echo`` is called with each finished migration's line (e.g. ``print``)."""
+    """Hooks for one run. ``bar`` (an ``IntProgress``) and ``label`` (an ``HTML`` widget, given
+    plain text) are updated when given; ``echo`` is called with each finished migration's line (e.g. ``print``)."""
 
     def __init__(self, total: int = 0, *, bar=None, label=None, echo: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic, every: float = 0.25) -> None:
@@ -34,7 +40,9 @@ class RunProgress:
         self.every = every
         self.done = 0
         self.running: str | None = None  # label of the migration being run
-        self.cancelled = False
+        self.statement = ""  # "statement 2 of 6" while one runs
+        self.waiting: float | None = None  # seconds waited for the write lock, while waiting
+        self.stop = threading.Event()
         self.interrupted = False
         self._started = self._shown = clock()
         if bar is not None:
@@ -46,19 +54,45 @@ class RunProgress:
         import ipywidgets as w
 
         bar = w.IntProgress(min=0, max=max(total, 1), value=0, description="migrations")
-        label = w.Label(value=f"0 of {total}")
+        label = w.HTML(value=f"0 of {total}")
         return cls(total, bar=bar, label=label, **kwargs), w.HBox([bar, label])
 
     def hooks(self) -> dict:
         """Keyword arguments for ``commands.up``/``commands.down``."""
-        return {"on_start": self.on_start, "on_result": self.on_result,
+        return {"on_start": self.on_start, "on_result": self.on_result, "on_statement": self.on_statement,
+                "on_wait": self.on_wait, "stop": self.stop,
                 "progress_handler": self.handler, "progress_every": PROGRESS_EVERY}
+
+    @property
+    def cancelled(self) -> bool:
+        """Stop was asked for."""
+        return self.stop.is_set()
 
     def on_start(self, migration: Migration, direction: str) -> None:
         self.running = migration.label
+        self.statement, self.waiting = "", None
         self._started = self._shown = self.clock()
         self._say(f"{'up' if direction == 'up' else 'down'} {migration.label} ({self.done + 1} of {self.total})")
 
+    def on_statement(self, migration: Migration, stmt: Statement, direction: str) -> None:
+        self.statement = f"statement {stmt.index} of {len(migration.statements(direction))}"
+        self.waiting = None
+        self._show_running(self.clock(), force=stmt.index == 1)
+
+    def on_wait(self, waited: float) -> None:
+        """The engine is waiting for another writer to release the database."""
+        self.waiting = waited
+        self._show_running(self.clock(), force=True)
+
+    def describe(self, now: float | None = None) -> str:
+        """What is happening now, in one line (the label's text while a migration runs)."""
+        if self.running is None:
+            return ""
+        if self.waiting is not None:
+            return f"{self.running}: waiting for the write lock ({self.waiting:.1f} s): another writer holds it"
+        step = f"{self.statement}, " if self.statement else ""
+        elapsed = self.elapsed if now is None else now - self._started
+        return f"{self.running}: {step}running for {elapsed:.1f} s"
     def on_result(self, result: MigrationResult) -> None:
         self.done += 1
         self.running = None
@@ -76,29 +110,32 @@ class RunProgress:
     def handler(self) -> int:
         """SQLite's progress handler: a true return aborts the running statement."""
         try:
-            if self.cancelled:
-                return 1
-            now = self.clock()
-            if self.label is not None and self.running and now - self._shown >= self.every:
-                self._shown = now
-                self.label.value = f"{self.running}: running for {now - self._started:.1f} s"
+            self._show_running(self.clock())
             return 0
         except KeyboardInterrupt:  # the kernel's stop button, arriving inside SQLite
             self.interrupted = True
             return 1
 
-    def cancel(self) -> None:
-        """Ask the run to stop: the running statement is aborted and its migration rolled back."""
-        self.cancelled = True
+    def _show_running(self, now: float, *, force: bool = False) -> None:
+        if self.label is not None and self.running and (force or now - self._shown >= self.every):
+            self._shown = now
+            self._say(self.describe(now))
 
-    def finish(self, ok: bool, text: str = "") -> None:
-        """Colour the bar (green, or red after an error) and leave a last line."""
+    def cancel(self) -> None:
+        """Ask the run to stop: the running statement (or the wait for the lock) is cut short
+        and its migration rolled back."""
+        self.stop.set()
+
+    def finish(self, outcome: str, text: str = "") -> None:
+        """Colour the bar by ``outcome`` ("done" green and full; "dry run" blue and full: nothing
+        changed; "stopped" orange; "failed" red) and leave a last line."""
+        self.running = None
         if self.bar is not None:
-            if ok:
+            if outcome in ("done", "dry run"):
                 self.bar.value = self.bar.max
-            self.bar.bar_style = "success" if ok else "danger"
+            self.bar.bar_style = BAR_STYLES[outcome]
         self._say(text or f"{self.done} of {self.total} done")
 
     def _say(self, text: str) -> None:
         if self.label is not None:
-            self.label.value = text
+            self.label.value = html.escape(text)

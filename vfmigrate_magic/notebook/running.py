@@ -13,7 +13,7 @@ def run_with_progress(settings: Settings, targets, direction: str, *, bar: bool,
                       **options) -> list[tuple[Target, RunReport]]:
     """Run up or down on each target (``bar``: with a progress bar, replaced by one plain line
     when the run ends, so a saved notebook shows no widget), printing each summary."""
-    progress, shown = _progress(targets, direction, **options) if bar else (RunProgress(), None)
+    progress, shown = _progress(targets, direction, settings.busy_timeout, **options) if bar else (RunProgress(), None)
     reports = []
     try:
         for target in targets:
@@ -22,24 +22,24 @@ def run_with_progress(settings: Settings, targets, direction: str, *, bar: bool,
             reports.append((target, report))
             print_summary(targets, target, report)
     except BaseException as exc:
-        stopped = isinstance(exc, (actions.RunInterrupted, KeyboardInterrupt))
-        progress.finish(False, "stopped" if stopped else "failed")
-        _settle(shown, f"✗ {'stopped: rolled back' if stopped else 'failed'} after "
+        ended = "stopped" if isinstance(exc, (actions.RunInterrupted, KeyboardInterrupt)) else "failed"
+        progress.finish(ended)
+        _settle(shown, f"✗ {'stopped: rolled back' if ended == 'stopped' else 'failed'} after "
                        f"{progress.done} of {plural(progress.total, 'migration')}")
         raise
-    progress.finish(True)
+    progress.finish("dry run" if dry_run else "done")
     _settle(shown, f"✓ {progress.done} of {plural(progress.total, 'migration')}"
                    + (" (dry run: nothing changed)" if dry_run else ""))
     return reports
 
 
-def _progress(targets, direction: str, **options) -> tuple[RunProgress, tuple | None]:
+def _progress(targets, direction: str, busy_timeout: float, **options) -> tuple[RunProgress, tuple | None]:
     """A progress bar on display, and (its display handle, its box) to settle it with."""
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover
         return RunProgress(), None
-    total = sum(actions.planned(t, direction, **options) for t in targets)
+    total = sum(actions.planned(t, direction, busy_timeout=busy_timeout, **options) for t in targets)
     if not total:
         return RunProgress(), None
     progress, box = RunProgress.widgets(total)
