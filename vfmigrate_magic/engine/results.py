@@ -49,7 +49,7 @@ class StatementResult:
 
     index: int
     line: int
-    sql: str  # one-line summary
+    sql: str  # the whole statement on one line, without comments
     rows_changed: int
 
 

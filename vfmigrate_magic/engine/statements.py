@@ -43,9 +43,14 @@ class Statement:
         return self.words[0] if self.words else ""
 
     @property
+    def one_line(self) -> str:
+        """The whole statement on one line, without comments (a dry run's statements)."""
+        return " ".join(without_comments(self.sql).split())
+
+    @property
     def summary(self) -> str:
-        """The statement on one line, shortened for messages and reports."""
-        text = " ".join(without_comments(self.sql).split())
+        """The statement on one line, shortened for messages."""
+        text = self.one_line
         return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -176,6 +176,6 @@ def execute(conn: sqlite3.Connection, migration: Migration, direction: str, mode
                         if before[kind, name] != after[kind, name])
     return MigrationResult(
         migration.version, migration.name, direction, mode, duration, total - first,
-        tuple(StatementResult(s.index, s.line, s.summary, n) for s, n in zip(statements, changed)),
+        tuple(StatementResult(s.index, s.line, s.one_line, n) for s, n in zip(statements, changed)),
         created, dropped, altered, False, migration.warnings,
     )

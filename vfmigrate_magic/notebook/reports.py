@@ -1,8 +1,10 @@
 """Reports people would rather look at than read: pandas Stylers over the frames.
 
 ``timing_bars(df)`` draws each migration's time as a bar inside the table (no plotting
-library needed); ``status_table(df)`` marks and colours each migration's state, as the panel
-shows it. Both return a ``Styler``: display it, or call ``.to_html()``.
+library needed); ``status_table(df)`` marks each migration's state and puts a bar in the
+state's colour at the row's left edge, as the panel shows it. Both return a ``Styler``:
+display it, or call ``.to_html()``. Text keeps the notebook theme's own colour on its own
+background, so both read in the light and the dark theme (see :mod:`.theme`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import itertools
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-MARKS = {"applied": "✓", "pending": "·", "modified": "!", "missing": "?", "out-of-order": "!"}
-COLOURS = {
-    "applied": "#e6f4ea", "pending": "#fff8e1", "modified": "#fde7e9", "missing": "#fde7e9",
-    "out-of-order": "#fde7e9",
-}
+from . import theme
+from .frames import DURATION_FORMAT, NUMBER_CELL, TEXT_CELL, is_number_column
+
 TIME_COLUMNS = ("duration_ms", "execution_time_ms")
+# The bars of timing_bars: a blue at 40% opacity, so what lies under the number is the table's
+# own background tinted blue: light blue under near-black text in the light theme (about 12:1),
+# dark blue under white text in the dark theme (about 10:1). An opaque light blue (#7cb5ec, the
+# old colour) left white text at about 2:1.
+BAR_COLOUR = "rgba(25, 118, 210, 0.4)"
 
 # Stylers get ids from this counter, not at random, so a notebook's HTML is the same on every run
 # while two tables in one notebook still get different ids.
@@ -25,12 +30,16 @@ _ids = itertools.count(1)
 
 
 def _styler(df: pd.DataFrame) -> Styler:
-    return df.style.set_uuid(f"vfm{next(_ids)}").hide(axis="index")
+    """``df.style`` without the index, text columns left-aligned and numbers right-aligned as in
+    the frames' own display (one CSS rule per column, not one per cell)."""
+    styles = {name: [{"selector": "th, td", "props": NUMBER_CELL if is_number_column(values) else TEXT_CELL}]
+              for name, values in df.items()}
+    return df.style.set_uuid(f"vfm{next(_ids)}").hide(axis="index").set_table_styles(styles, overwrite=False)
 
 
-def timing_bars(df: pd.DataFrame, column: str | None = None, *, color: str = "#7cb5ec") -> Styler:
+def timing_bars(df: pd.DataFrame, column: str | None = None, *, color: str = BAR_COLOUR) -> Styler:
     """``df`` with its time column (``duration_ms``, else ``execution_time_ms``) drawn as bars,
-    times shown in whole milliseconds with one decimal."""
+    times in milliseconds with three decimals."""
     if column is None:
         column = next((c for c in TIME_COLUMNS if c in df.columns), None)
         if column is None:
@@ -39,21 +48,23 @@ def timing_bars(df: pd.DataFrame, column: str | None = None, *, color: str = "#7
     # Styler merges cells with identical CSS into one rule, so which rules exist would depend on
     # whether two times happen to round alike; a per-row marker keeps one rule per cell.
     styler = styler.apply(lambda values: [f"--vfm-row: {i}" for i in range(len(values))], subset=[column])
-    return styler.format(na_rep="").format({column: "{:.1f}"}, na_rep="")
+    return styler.format(na_rep="").format({column: DURATION_FORMAT}, na_rep="")
 
 
 def status_table(df: pd.DataFrame) -> Styler:
     """A status frame with a mark before each state (✓ applied, · pending, ! modified or out of
-    order, ? file missing) and each row coloured by its state."""
+    order, ? file missing) and a bar in the state's colour at each row's left edge. No row is
+    tinted: a light tint under the dark theme's light text could not be read."""
     marked = df.copy()
     if "state" in marked.columns:
-        marked["state"] = [f"{MARKS.get(s, ' ')} {s}" for s in df["state"]]
+        marked["state"] = [f"{theme.MARKS.get(s, ' ')} {s}" for s in df["state"]]
     styler = _styler(marked)
 
-    def colour(row: pd.Series) -> list[str]:
-        state = str(row.get("state", "")).split(" ")[-1]
-        background = COLOURS.get(state)
-        return [f"background-color: {background}" if background else ""] * len(row)
+    def bars(frame: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        if "state" in df.columns:
+            css.iloc[:, 0] = [theme.state_bar(state) for state in df["state"]]
+        return css
 
-    formats = {c: "{:.1f}" for c in TIME_COLUMNS if c in marked.columns}
-    return styler.apply(colour, axis=1).format(na_rep="").format(formats, na_rep="")
+    formats = {c: DURATION_FORMAT for c in TIME_COLUMNS if c in marked.columns}
+    return styler.apply(bars, axis=None).format(na_rep="").format(formats, na_rep="")
