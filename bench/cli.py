@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "Time vfmigrate, installed from this checkout into the bench's own environment, against plain "
         "sqlite3 (the floor) and against yoyo, Alembic and dbmate."))
     parser.add_argument("--tiny", action="store_true", help="a few migrations, one round, no peers, no "
-                        "up --tx all or rebuild unless --only asks (the smoke test)")
+                        "up --tx all, rebuild or panel unless --only asks (the smoke test)")
     parser.add_argument("--runs", type=int, metavar="N", help=f"rounds per workload (default {ROUNDS}, 1 with "
                         f"--tiny); the floor and vfmigrate run {FULL.paired}x as many in up, up --tx all and the "
                         "data migration")
@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     say = lambda text: print(text, flush=True)  # noqa: E731
     started, stamp = time.perf_counter(), dt.datetime.now(dt.timezone.utc)
     env = {k: v for k, v in os.environ.items() if k not in CLEARED and not k.startswith("VFMIGRATE_")}
+    chosen = args.only or (TINY_WORKLOADS if args.tiny else WORKLOADS)
     try:
-        venv, no_peers = make_venv(args.cache, not args.tiny, env, say)
+        venv, missing = make_venv(args.cache, not args.tiny, env, say, notebook="panel" in chosen)
         found = venv.versions(env)
     except (BenchError, subprocess.CalledProcessError) as exc:
         print(f"bench: cannot install what is timed: {exc}", file=sys.stderr)
@@ -71,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     tools: list[Tool] = [Floor(venv.python), Vfmigrate(venv.script("vfmigrate"))]
     versions = {"floor": f"Python {found['python']} sqlite3, SQLite {found['sqlite']}",
                 "vfmigrate": " ".join(filter(None, [found["vfmigrate_magic"], _checkout()]))}
+    no_peers = missing.get("peers")
     skipped = {"yoyo": no_peers, "alembic": no_peers} if no_peers else {}
+    if "panel" in chosen:  # the notebook layer's packages, in the panel's worker
+        versions["panel"] = f"pandas {found['pandas']}, ipywidgets {found['ipywidgets']}"
+        if "notebook" in missing:
+            skipped["the notebook extra"] = missing["notebook"]
     if not args.tiny and not no_peers:
         tools += [Yoyo(venv.script("yoyo")), Alembic(venv.script("alembic"))]
         versions |= {"yoyo": found["yoyo-migrations"],
@@ -95,7 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         bench = Bench(work, tools, sizes, rounds, env, say)
-        chosen = args.only or (TINY_WORKLOADS if args.tiny else WORKLOADS)
         for workload in (w for w in WORKLOADS if w in chosen):
             say(f"· {titles[workload]}")
             try:
@@ -107,10 +112,18 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     rows, targets = report.rows(results, titles), report.targets(results, titles)
-    say("\n" + report.table(rows) + "\n× floor: the median over the rounds of the time ÷ the floor's time in the "
-        "same round; 95% CI: a distribution-free confidence interval of that median.\nfloor: plain sqlite3 in one "
-        "process of the same Python: each migration in BEGIN ... COMMIT with its tracking row (up --tx all: the "
-        "whole run in one); status reads every file.")
+    panel_rows = [r for r in rows if r["workload"] == "panel"]  # in-process steps, against the old table
+    if tools_rows := [r for r in rows if r["workload"] != "panel"]:
+        say("\n" + report.table(tools_rows) + "\n× floor: the median over the rounds of the time ÷ the floor's time "
+            "in the same round; 95% CI: a distribution-free confidence interval of that median.\nfloor: plain sqlite3 "
+            "in one process of the same Python: each migration in BEGIN ... COMMIT with its tracking row (up --tx "
+            "all: the whole run in one); status reads every file.")
+    if panel_rows:
+        say("\n" + report.table(panel_rows, "styler") + "\nthe panel: each step timed around the call alone, in one "
+            "Python process of the bench's environment; × styler: the median over the rounds of the time ÷ the time "
+            "of the old Styler table of the same size in the same round.\nread: commands.status (the files and the "
+            "database); styler: reports.status_table(frames.status_frame(status)).to_html(), the table before; "
+            "redraw: panel.show(status); refresh: panel.refresh_table(), a click on Refresh (read + redraw).")
     tiny = " (tiny sizes, not the budget's)" if args.tiny else ""
     say(f"\nthe budget{tiny}:\n" + report.targets_text(targets))
 
@@ -126,4 +139,4 @@ def main(argv: list[str] | None = None) -> int:
     say(f"\nwrote {path.with_suffix('.json')}\n" + (f"chart: skipped: {why_not}" if why_not else
                                                    f"wrote {path.with_suffix('.png')}"))
     say(f"took {time.perf_counter() - started:.0f} s")
-    return 1 if any(r["error"] for r in rows if r["tool"] in ("floor", "vfmigrate")) else 0
+    return 1 if any(r["error"] for r in rows if r["tool"] in ("floor", "vfmigrate") or r["workload"] == "panel") else 0

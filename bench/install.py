@@ -1,6 +1,7 @@
 """What the bench times, installed as a user gets it: a virtual environment of its own with
-vfmigrate_magic installed from this checkout as a regular (non-editable) package and the
-Python peers beside it, and dbmate's binary from its npm package."""
+vfmigrate_magic installed from this checkout as a regular (non-editable) package, the Python
+peers and (for the panel's workload) the packages of its ``notebook`` extra beside it, and
+dbmate's binary from its npm package."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +46,8 @@ class Venv:
                 "def v(p):\n    try: return m.version(p)\n    except m.PackageNotFoundError: return None\n"
                 "print(json.dumps({'python': sys.version.split()[0], 'sqlite': sqlite3.sqlite_version, "
                 "'from': u.find_spec('vfmigrate_magic').origin, "
-                "**{p: v(p) for p in ('vfmigrate_magic', 'yoyo-migrations', 'alembic', 'sqlalchemy')}}))")
+                "**{p: v(p) for p in ('vfmigrate_magic', 'yoyo-migrations', 'alembic', 'sqlalchemy', 'pandas', "
+                "'ipywidgets')}}))")
         found = json.loads(subprocess.run([self.python, "-c", code], cwd=tempfile.gettempdir(), env=env, check=True,
                                           capture_output=True, text=True).stdout)
         if Path(found["from"]).resolve().is_relative_to(REPO):
@@ -60,9 +63,18 @@ def _pip(venv: Venv, env: dict[str, str], *args: str) -> None:
         raise BenchError(f"pip install {' '.join(args)} failed: {last}")
 
 
-def make_venv(cache: Path, peers: bool, env: dict[str, str], say) -> tuple[Venv, str | None]:
+def notebook_extra() -> list[str]:
+    """The requirements of the project's ``notebook`` extra (pandas, ipywidgets, ...), as
+    pyproject.toml lists them."""
+    with open(REPO / "pyproject.toml", "rb") as file:
+        return tomllib.load(file)["project"]["optional-dependencies"]["notebook"]
+
+
+def make_venv(cache: Path, peers: bool, env: dict[str, str], say,
+              notebook: bool = False) -> tuple[Venv, dict[str, str]]:
     """The bench's environment under ``cache`` (made once, reused), with this checkout installed
-    afresh and, when ``peers``, the Python peers. Returns it and why the peers are missing (or None)."""
+    afresh and, when ``peers``, the Python peers; when ``notebook``, its notebook extra's packages.
+    Returns it and why what could not be installed is missing: {"peers" or "notebook": why}."""
     venv = Venv(cache / f"venv-py{sys.version_info[0]}{sys.version_info[1]}")
     if not Path(venv.python).exists():
         say(f"creating the bench's virtual environment in {venv.folder}")
@@ -74,15 +86,17 @@ def make_venv(cache: Path, peers: bool, env: dict[str, str], say) -> tuple[Venv,
         shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
             ".git", "__pycache__", "build", "*.egg-info", ".venv", "node_modules", "data", "results"))
         _pip(venv, env, "--force-reinstall", "--no-deps", str(source))
-    missing = None
-    marker = venv.folder / "bench-peers.txt"
-    wanted = "\n".join(PEERS)
-    if peers and not (marker.exists() and marker.read_text(encoding="utf-8") == wanted):
-        try:
-            _pip(venv, env, *PEERS)
-            marker.write_text(wanted, encoding="utf-8")
-        except BenchError as exc:
-            missing = str(exc)
+    missing = {}
+    # The checkout went in without its dependencies (--force-reinstall would reinstall them on
+    # every run); these go in once, again when their list changes.
+    for what, requirements in (("peers", PEERS if peers else ()), ("notebook", notebook_extra() if notebook else ())):
+        marker, wanted = venv.folder / f"bench-{what}.txt", "\n".join(requirements)
+        if requirements and not (marker.exists() and marker.read_text(encoding="utf-8") == wanted):
+            try:
+                _pip(venv, env, *requirements)
+                marker.write_text(wanted, encoding="utf-8")
+            except BenchError as exc:
+                missing[what] = str(exc)
     return venv, missing
 
 

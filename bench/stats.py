@@ -17,7 +17,8 @@ class BenchError(Exception):
 class Case:
     """One tool in one workload. ``run`` does one run and returns its seconds (only the command
     is timed); ``setup`` runs before it, untimed. ``rounds``: how many rounds it takes part
-    in (0: all of them)."""
+    in (0: all of them). ``base``: the case its ratio is against, round by round (the floor; in
+    the panel's workload, the old Styler table of the same size)."""
 
     tool: str
     run: Callable[[], float]
@@ -25,6 +26,7 @@ class Case:
     rounds: int = 0
     times: list[float] = field(default_factory=list)
     error: str = ""
+    base: str = "floor"
 
 
 def run_rounds(cases: list[Case], rounds: int, say: Callable[[str], None] = print) -> None:

@@ -23,18 +23,24 @@ class Sizes:
     cold: int  # applied migrations of the small project of the cold status
     files: tuple[int, int]  # migration files of the two `status` over many files (1 % of them pending)
     rows: int  # rows of the data migration and of the rebuild
+    panel: tuple[int, int]  # migration files of the panel's two sizes (1 % of them pending)
     # up and the data migration have the tightest targets (1.05x and 1.03x the floor) and the
     # noisiest times (fsync; an UPDATE's CPU time): the floor and vfmigrate run this many times
     # the rounds there, the peers the rounds alone.
     paired: int
 
 
-FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, paired=4)
-TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, paired=1)
-WORKLOADS = ("up", "up-tx-all", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k", "rebuild")
-# What --tiny runs unless --only says otherwise: not up --tx all and the rebuild yet, as
-# tests/test_bench_smoke.py pins the list of workloads (`--tiny --only rebuild` runs it).
-TINY_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("up-tx-all", "rebuild"))
+FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, panel=(500, 10_000), paired=4)
+TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, panel=(40, 80), paired=1)
+WORKLOADS = ("up", "up-tx-all", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k", "rebuild",
+             "panel")
+# What --tiny runs unless --only says otherwise: not up --tx all, the rebuild and the panel yet,
+# as tests/test_bench_smoke.py pins the list of workloads (`--tiny --only rebuild` runs it; the
+# panel needs the notebook extra, pandas and ipywidgets, installed into the bench's environment).
+TINY_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("up-tx-all", "rebuild", "panel"))
+# The panel's steps (bench/panel_worker.py), each timed at both sizes against "styler", the old table.
+PANEL_STEPS = ("read", "styler", "redraw", "refresh")
+PANEL_WORKER = Path(__file__).resolve().parent / "panel_worker.py"
 
 
 def labels(sizes: Sizes) -> dict[str, str]:
@@ -42,7 +48,8 @@ def labels(sizes: Sizes) -> dict[str, str]:
             "data": f"data migration, {sizes.rows:,} rows",
             "cold-status": f"cold status, {sizes.cold} applied", "status": f"status, {sizes.small} applied",
             "noop-up": f"no-op up, {sizes.small} applied", "status-1k": f"status, {sizes.files[0]:,} files",
-            "status-10k": f"status, {sizes.files[1]:,} files", "rebuild": f"rebuild, {sizes.rows:,} rows"}
+            "status-10k": f"status, {sizes.files[1]:,} files", "rebuild": f"rebuild, {sizes.rows:,} rows",
+            "panel": f"panel, {sizes.panel[0]:,} and {sizes.panel[1]:,} migrations"}
 
 
 class Bench:
@@ -165,17 +172,25 @@ def _on_applied(b: Bench, migration_set: str, count: int, command: str) -> list[
     return cases
 
 
+def _many_applied(b: Bench, count: int) -> Path:
+    """vfmigrate's folder of ``count`` files of :func:`many_migrations`, 99 % of them applied by
+    vfmigrate itself (untimed, once); 1 % (at least one) pending."""
+    vfm = _floor_and_vfmigrate(b)[1]
+    folder = b.folder(f"files-{count}", vfm, many_migrations(count))
+    if not (folder / "db.sqlite").exists():
+        try:
+            b.timed(vfm.command(folder, "up", "--to", str(count - max(1, count // 100))), folder)
+        except BenchError:
+            fresh(folder)
+            raise
+    return folder
+
+
 def status_files(b: Bench, count: int) -> list[Case]:
     """``status`` over ``count`` files, 1 % of them pending: vfmigrate, and the floor reading the
     same folder and database. The peers are not run here (no target reads them)."""
     floor, vfm = _floor_and_vfmigrate(b)
-    folder = b.folder(f"files-{count}", vfm, many_migrations(count))
-    if not (folder / "db.sqlite").exists():
-        try:
-            b.timed(vfm.command(folder, "up", "--to", str(count - count // 100)), folder)
-        except BenchError:
-            fresh(folder)
-            raise
+    folder = _many_applied(b, count)
     commands = {tool.name: tool.status(folder) for tool in (floor, vfm)}
     cases = [Case(name, lambda argv=argv: b.timed(argv, folder)) for name, argv in commands.items()]
     run_rounds(cases, b.rounds, b.say)
@@ -207,6 +222,54 @@ def rebuild(b: Bench) -> list[Case]:
     return _up_each_round(b, folders, check, template)
 
 
+def panel(b: Bench) -> list[Case]:
+    """The notebook panel's status table at both sizes, in one process of the bench's environment
+    (:mod:`bench.panel_worker`) on the folders and databases of ``status`` over many files: the
+    status read, the old Styler table (the baseline), the panel's redraw and a whole Refresh. Each
+    step is timed around the call alone, in the same rounds at both sizes; its ratio is against
+    the Styler table of the same size."""
+    floor, vfm = _floor_and_vfmigrate(b)
+    names = {(step, i): f"{step} {count:,}" for i, count in enumerate(b.sizes.panel) for step in PANEL_STEPS}
+    argv = [floor.exe, "-I", str(PANEL_WORKER)]  # -I: the checkout's folders are not on sys.path
+    for count in b.sizes.panel:
+        folder = _many_applied(b, count)
+        argv += [str(folder / "db.sqlite"), str(vfm.mig(folder))]
+    errors = b.work / "panel-worker.err"
+    with open(errors, "w", encoding="utf-8") as err:
+        worker = subprocess.Popen(argv, cwd=b.work, env=b.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=err, text=True)
+    try:
+        if worker.stdout.readline().strip() != "ready":
+            worker.wait()
+            said = errors.read_text(encoding="utf-8").strip().splitlines() or ["(no message)"]
+            raise BenchError(f"the panel's worker exited {worker.returncode}: {said[-1][:200]}")
+        cases = [Case(name, lambda step=step, i=i: _ask(worker, step, i), base=names["styler", i])
+                 for (step, i), name in names.items()]
+        run_rounds(cases, b.rounds, b.say)
+    except BenchError as exc:
+        b.say(f"  failed, left out: {exc}")
+        cases = [Case(name, float, error=str(exc), base=names["styler", i]) for (_, i), name in names.items()]
+    finally:
+        worker.stdin.close()  # the worker's loop ends
+        worker.wait()
+        worker.stdout.close()
+    return cases
+
+
+def _ask(worker: subprocess.Popen, step: str, index: int) -> float:
+    """The seconds of one ``step`` at size ``index``, timed by the worker. Raises BenchError when
+    it fails."""
+    try:
+        worker.stdin.write(f"{step} {index}\n")
+        worker.stdin.flush()
+        answer = worker.stdout.readline().strip()
+    except OSError as exc:  # the worker has exited
+        answer = f"error: {exc}"
+    if not answer or answer.startswith("error"):
+        raise BenchError(answer or "the panel's worker exited")
+    return float(answer)
+
+
 RUN: dict[str, Callable[[Bench], list[Case]]] = {
     "up": up, "up-tx-all": lambda b: up(b, "all"), "data": data,
     "cold-status": lambda b: _on_applied(b, "cold", b.sizes.cold, "status"),
@@ -215,4 +278,5 @@ RUN: dict[str, Callable[[Bench], list[Case]]] = {
     "status-1k": lambda b: status_files(b, b.sizes.files[0]),
     "status-10k": lambda b: status_files(b, b.sizes.files[1]),
     "rebuild": rebuild,
+    "panel": panel,
 }

@@ -8,8 +8,10 @@ disk. They run in file order on one page: each starts from where the one before 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from playwright.sync_api import Page, expect  # noqa: E402  (after the skip: it 
 
 pytestmark = pytest.mark.e2e
 
+NOTEBOOK_FILE = Path(__file__).resolve().parents[2] / "notebooks" / "migration_panel.ipynb"
 # Rows the long migration counts: about five seconds here, time enough to click Refresh meanwhile.
 LONG_ROWS = 8_000_000
 WAIT = 60_000  # ms: how long a step may take before the test fails
@@ -115,6 +118,7 @@ class Panel:
         self.message = self.root.locator(".vfmigrate-message")
         self.bar = self.root.locator(".vfmigrate-progress .progress-bar")
         self.log = self.root.locator(".vfmigrate-log")
+        self.result = self.root.locator(".vfmigrate-result")
 
     def button(self, name: str):
         # The text is the icon's glyph, then the label.
@@ -141,7 +145,39 @@ class Panel:
         expect(self.log).to_contain_text(re.compile(pattern), timeout=timeout)
 
     def wait_idle(self) -> None:
-        expect(self.button("Up")).to_be_enabled(timeout=WAIT)
+        expect(self.button("Refresh")).to_be_enabled(timeout=WAIT)
+        expect(self.button("Stop")).to_be_disabled(timeout=WAIT)
+
+    def result_text(self) -> str:
+        return self.result.inner_text().strip()
+
+    def in_view(self, locator) -> str:
+        """"" when ``locator`` is inside the browser window and inside every box that scrolls it
+        (as seen by someone who just clicked one of the panel's buttons); else where it is not."""
+        self.button("Refresh").scroll_into_view_if_needed()
+        return locator.evaluate("""el => {
+            const r = el.getBoundingClientRect();
+            if (r.height === 0) return 'not drawn';
+            if (r.bottom > window.innerHeight || r.top < 0) return `outside the window: ${r.top}..${r.bottom}`;
+            for (let p = el.parentElement; p; p = p.parentElement) {
+                const s = getComputedStyle(p);
+                if (!/(auto|scroll|hidden)/.test(s.overflowY) || p.scrollHeight <= p.clientHeight + 1) continue;
+                const b = p.getBoundingClientRect();
+                if (r.top < b.top - 1 || r.bottom > b.bottom + 1)
+                    return `scrolled out of ${p.className}: ${r.top}..${r.bottom} in ${b.top}..${b.bottom}`;
+            }
+            return '';
+        }""")
+
+    def log_shows_newest_line(self) -> str:
+        """"" when the log, brought into the window, shows its newest line without scrolling it."""
+        self.log.scroll_into_view_if_needed()
+        return self.log.locator(".jp-OutputArea-output pre").last.evaluate("""el => {
+            const r = el.getBoundingClientRect(), lines = el.innerText.trim().split('\\n');
+            const last = r.bottom - (r.height / Math.max(lines.length, 1));  // the top of its last line
+            const box = el.closest('.vfmigrate-log').getBoundingClientRect();
+            return last >= box.top - 1 && r.bottom <= box.bottom + 1 ? '' : `${r.top}..${r.bottom} in ${box.top}..${box.bottom}`;
+        }""")
 
 
 @pytest.fixture(scope="module")
@@ -166,20 +202,56 @@ def panel(page) -> Panel:
     return Panel(page)
 
 
+def history(db: Path) -> list[dict]:
+    """The event log beside ``db``."""
+    log = db.with_name(db.name + ".history.jsonl")
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# WCAG 2 contrast of every piece of text in the panel against what is drawn behind it
+# (backgrounds composited up the tree); text of disabled buttons is exempt, as WCAG exempts
+# inactive controls. Returns the pieces below 4.5:1, WCAG's minimum for body text.
+LOW_CONTRAST = """root => {
+    const minimum = 4.5;
+    const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) throw new Error('colour ' + c);
+        const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+    const over = (top, base) => [0, 1, 2].map(i => top[i] * top[3] + base[i] * (1 - top[3])).concat([1]);
+    const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+    const behind = el => { const layers = [];
+        for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+            if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+        let base = [255, 255, 255, 1]; for (const l of layers.reverse()) base = over(l, base); return base; };
+    const low = [];
+    for (const el of root.querySelectorAll('*')) {
+        const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+        if (!own || !el.getClientRects().length || el.closest('button:disabled, select:disabled')) continue;
+        const bg = behind(el), fg = over(parse(getComputedStyle(el).color), bg);
+        const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x), ratio = (a + 0.05) / (b + 0.05);
+        if (ratio < minimum) low.push(`${ratio.toFixed(2)} ${getComputedStyle(el).color} on ${bg}: ${own.slice(0, 40)}`);
+    }
+    return low;
+}"""
+
+
 def test_the_panel_renders_with_picker_table_buttons_progress_and_log(panel, lab, screenshots):
     expect(panel.picker).to_be_visible()
     assert panel.picker.locator("option").all_inner_texts() == ["shop", "catalog", "big"]
     expect(panel.picker).to_have_value("shop")
-    for name in ("Up", "Down", "Dry run", "Refresh"):
+    for name in ("Up", "Dry run", "Refresh"):
         expect(panel.button(name)).to_be_enabled()
-    expect(panel.button("Stop")).to_be_disabled()  # nothing to stop yet
+    # Nothing to roll back at version 0 and nothing to stop: both disabled, and the tooltip says why.
+    expect(panel.button("Down")).to_be_disabled()
+    expect(panel.button("Down")).to_have_attribute("title", "Down: nothing to roll back (version 0)")
+    expect(panel.button("Stop")).to_be_disabled()
+    expect(panel.button("Up")).to_have_attribute("title", re.compile(r"^Up: apply 3 migrations \(001_create_customers"))
     expect(panel.bar).to_be_attached()
     expect(panel.log).to_be_attached()
     expect(panel.message).to_have_text("shop: version 0; 3 pending")
     assert panel.states() == [("1", "create_customers", "pending"), ("2", "create_orders", "pending"),
                               ("3", "add_order_status", "pending")]
     # The notebook's status DataFrame, above the panel, as a user sees it.
-    frame = panel.page.locator(".jp-OutputArea-output table.dataframe")
+    frame = panel.page.locator(".jp-OutputArea-output table").first
     expect(frame).to_contain_text("create_customers")
     assert frame.locator("tbody tr").count() == 6  # shop's three, catalog's two (one applied), big's one
     frame.screenshot(path=str(screenshots / "status-frame.png"))
@@ -187,22 +259,28 @@ def test_the_panel_renders_with_picker_table_buttons_progress_and_log(panel, lab
     assert not (lab.workspace / "shop.db").exists()  # showing the status created nothing
 
 
-def test_up_fills_the_bar_applies_every_migration_and_logs_each_step(panel, lab):
+def test_up_fills_the_bar_applies_every_migration_and_says_so_above_the_log(panel, lab, screenshots):
     panel.button("Up").click()
     panel.wait_for_log(r"Version 0 -> 3")
     panel.wait_idle()
     expect(panel.bar).to_have_attribute("style", re.compile(r"width: 100%"))
+    expect(panel.root.locator(".vfmigrate-progress .progress-bar-success")).to_be_attached()
     lines = panel.log_lines()
     for name in ("001_create_customers", "002_create_orders", "003_add_order_status"):
         assert any(re.search(rf"Applied {name} in [\d.]+ ms", line) for line in lines), lines
+    expect(panel.result).to_contain_text(re.compile(r"✓ Up: 3 migrations applied in [\d.]+ ms, version 0 → 3"))
+    assert panel.in_view(panel.result) == "" and panel.log_shows_newest_line() == ""
     expect(panel.message).to_contain_text("shop: version 3; 3 applied")
     assert [state for _, _, state in panel.states()] == ["applied"] * 3
+    expect(panel.button("Up")).to_be_disabled()  # nothing pending any more
+    expect(panel.button("Down")).to_have_attribute("title", "Down: roll back 003_add_order_status (backup first)")
     db = lab.workspace / "shop.db"
     assert versions(db) == [1, 2, 3]
     assert {"customers", "orders", "schema_migrations"} <= tables(db)
+    panel.root.screenshot(path=str(screenshots / "panel-up-light.png"))
 
 
-def test_dry_run_of_a_pending_migration_logs_its_changes_and_leaves_the_file_unchanged(panel, lab):
+def test_dry_run_of_a_pending_migration_ends_as_a_dry_run_and_leaves_the_file_unchanged(panel, lab, screenshots):
     write(lab.workspace / "migrations" / "shop", "004_add_customer_email.sql",
           "ALTER TABLE customers ADD COLUMN email TEXT;\nUPDATE customers SET email = lower(name) || '@example.com';\n"
           "CREATE UNIQUE INDEX idx_customers_email ON customers(email);",
@@ -216,9 +294,22 @@ def test_dry_run_of_a_pending_migration_logs_its_changes_and_leaves_the_file_unc
     panel.wait_idle()
     line = next(l for l in panel.log_lines() if "Dry run (up) 004_add_customer_email" in l)
     assert "3 rows changed" in line and "creates index idx_customers_email" in line and "(rolled back)" in line, line
+    # Its own end: a blue bar and words that say nothing changed, not a green "applied".
+    expect(panel.root.locator(".vfmigrate-progress .progress-bar-info")).to_be_attached()
+    expect(panel.result).to_contain_text("✓ Dry run: dry run: nothing changed (still at version 3)")
     assert sha256(db) == before
     assert versions(db) == [1, 2, 3]
     assert panel.states()[-1] == ("4", "add_customer_email", "pending")
+    panel.root.screenshot(path=str(screenshots / "panel-dry-run-light.png"))
+
+
+def test_clicking_a_name_shows_its_sql(panel):
+    row = panel.table.locator('tr[data-version="4"]')
+    expect(row.locator("pre")).to_be_hidden()
+    row.locator("summary").click()
+    expect(row.locator("pre")).to_be_visible()
+    expect(row.locator("pre")).to_contain_text("CREATE UNIQUE INDEX idx_customers_email ON customers(email);")
+    expect(row.locator("pre")).to_contain_text("-- DOWN")
 
 
 def test_down_rolls_back_the_last_migration_after_a_backup(panel, lab, screenshots):
@@ -231,6 +322,7 @@ def test_down_rolls_back_the_last_migration_after_a_backup(panel, lab, screensho
     assert versions(lab.workspace / "shop.db") == [1, 2]
     assert versions(backups[0]) == [1, 2, 3]
     assert [state for _, _, state in panel.states()] == ["applied", "applied", "pending", "pending"]
+    expect(panel.result).to_contain_text(re.compile(r"✓ Down: 1 migration rolled back in .*version 3 → 2"))
     panel.root.screenshot(path=str(screenshots / "panel-after-down.png"))
 
 
@@ -238,37 +330,156 @@ def test_picking_another_database_switches_the_table(panel):
     panel.picker.select_option("catalog")
     expect(panel.message).to_have_text("catalog: version 1; 1 applied, 1 pending")
     assert panel.states() == [("1", "create_products", "applied"), ("2", "add_prices", "pending")]
+    expect(panel.result).to_have_text("")  # the last result was shop's
 
 
-def test_a_failing_migration_logs_one_short_line_and_the_database_stays_where_it_was(panel, lab):
+def test_a_failing_migration_is_said_in_red_above_the_log_and_the_database_stays(panel, lab, screenshots):
+    # Fill the log first, so that a log that kept its top in view would hide the newest line.
+    for _ in range(8):
+        panel.button("Refresh").click()
     panel.button("Up").click()
     expect(panel.log.locator('[data-mime-type="application/vnd.jupyter.stderr"]')).to_have_count(1, timeout=WAIT)
     panel.wait_idle()
-    errors = panel.errors()
-    assert len(errors) == 1, errors
-    assert errors == ["error: 002_add_prices.sql, statement 2 (line 6): no such table: product_prices; "
-                      "nothing from 002_add_prices.sql was applied"]
-    for name in ("Up", "Down", "Dry run", "Refresh"):
+    error = ("002_add_prices.sql, statement 2 (line 6): no such table: product_prices; "
+             "nothing from 002_add_prices.sql was applied")
+    assert panel.errors() == [f"error: {error}"]
+    expect(panel.result).to_have_text(f"✗ Up failed: {error}")
+    colour = panel.result.locator(".vfmigrate-result-failed").evaluate("el => getComputedStyle(el).color")
+    assert colour == panel.page.evaluate(
+        "() => { const d = document.createElement('div'); d.style.color = 'var(--jp-error-color1)';"
+        " document.body.appendChild(d); const c = getComputedStyle(d).color; d.remove(); return c; }")
+    assert panel.in_view(panel.result) == "", "the result line is not in view"
+    assert panel.log_shows_newest_line() == "", "the log does not show its newest line"
+    for name in ("Up", "Dry run", "Refresh"):
         expect(panel.button(name)).to_be_enabled()
     expect(panel.root.locator(".vfmigrate-progress .progress-bar-danger")).to_be_attached()
     assert versions(lab.workspace / "catalog.db") == [1]
     assert "price_cents" not in query(lab.workspace / "catalog.db", "SELECT sql FROM sqlite_master WHERE name = 'products'")
+    panel.root.screenshot(path=str(screenshots / "panel-failed-light.png"))
 
 
-def test_refresh_is_answered_while_a_long_migration_runs(panel, lab):
+def start_long_migration(panel: Panel) -> None:
     panel.picker.select_option("big")
     expect(panel.message).to_have_text("big: version 0; 1 pending")
     panel.button("Up").click()
-    expect(panel.message).to_contain_text("001_count_events: running for", timeout=WAIT)
+    expect(panel.message).to_contain_text(re.compile(r"001_count_events: statement 2 of 2, running for"), timeout=WAIT)
+
+
+def test_stop_rolls_a_long_migration_back_and_ends_as_stopped(panel, lab, screenshots):
+    start_long_migration(panel)
+    expect(panel.button("Stop")).to_be_enabled()
+    panel.button("Stop").click()
+    expect(panel.result).to_contain_text("■ stopped: 001_count_events.sql was rolled back at statement 2", timeout=10_000)
+    panel.wait_idle()
+    expect(panel.root.locator(".vfmigrate-progress .progress-bar-warning")).to_be_attached()
+    assert panel.errors() == [] or all("002_add_prices" in e for e in panel.errors())  # a stop is no error
+    db = lab.workspace / "big.db"
+    assert tables(db) & {"event_totals", "schema_migrations"} == set()  # as before the Up
+    assert history(db)[-1]["status"] == "stopped"
+    expect(panel.message).to_have_text("big: version 0; 1 pending")
+    panel.root.screenshot(path=str(screenshots / "panel-stopped-light.png"))
+
+
+def test_refresh_is_answered_while_a_long_migration_runs(panel, lab):
+    start_long_migration(panel)
     for name in ("Up", "Down", "Dry run"):
         expect(panel.button(name)).to_be_disabled()
     expect(panel.picker).to_be_disabled()
     expect(panel.button("Stop")).to_be_enabled()
     panel.button("Refresh").click()
-    panel.wait_for_log(r"Refresh: big: version 0; 001_count_events running for [\d.]+ s", timeout=10_000)
+    panel.wait_for_log(r"Refresh: big: version 0; 001_count_events: statement 2 of 2, running for [\d.]+ s",
+                       timeout=10_000)
     expect(panel.button("Up")).to_be_disabled()  # the answer came while the migration was still running
     panel.wait_for_log(r"Version 0 -> 1", timeout=WAIT * 3)
     panel.wait_idle()
     expect(panel.bar).to_have_attribute("style", re.compile(r"width: 100%"))
     assert versions(lab.workspace / "big.db") == [1]
     assert query(lab.workspace / "big.db", "SELECT events FROM event_totals") == LONG_ROWS
+
+
+def switch_theme(page: Page, name: str, light: bool) -> None:
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: {name!r}}})")
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === {'true' if light else 'false'!r}",
+                           timeout=WAIT)
+    page.wait_for_timeout(500)  # the theme's stylesheet applied
+
+
+def test_the_dark_theme_keeps_every_text_readable(panel, lab, screenshots):
+    page = panel.page
+    switch_theme(page, "JupyterLab Dark", light=False)
+    try:
+        def readable(what: str) -> None:
+            low = panel.root.evaluate(LOW_CONTRAST)
+            assert low == [], f"{what}: text below 4.5:1 in the dark theme: {low}"
+
+        readable("a successful long Up")
+        # Each end state, drawn in the dark theme (the screenshots in docs/ come from here).
+        panel.picker.select_option("shop")
+        panel.button("Dry run").click()
+        expect(panel.result).to_contain_text("dry run: nothing changed", timeout=WAIT)
+        panel.wait_idle()
+        readable("a dry run")
+        panel.root.screenshot(path=str(screenshots / "panel-dry-run-dark.png"))
+        panel.button("Up").click()
+        expect(panel.result).to_contain_text("✓ Up: 2 migrations applied", timeout=WAIT)
+        panel.wait_idle()
+        readable("an Up")
+        panel.root.screenshot(path=str(screenshots / "panel-up-dark.png"))
+        panel.picker.select_option("catalog")
+        panel.button("Up").click()
+        expect(panel.result).to_contain_text("✗ Up failed", timeout=WAIT)
+        panel.wait_idle()
+        readable("a failed Up")
+        panel.root.screenshot(path=str(screenshots / "panel-failed-dark.png"))
+        write(lab.workspace / "migrations" / "big", "002_count_again.sql",
+              "CREATE TABLE event_totals_again (events INTEGER);\nINSERT INTO event_totals_again\n"
+              f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LONG_ROWS})\n"
+              "SELECT count(*) FROM n;", "DROP TABLE event_totals_again;")
+        panel.picker.select_option("big")
+        panel.button("Up").click()
+        expect(panel.message).to_contain_text("002_count_again: statement 2 of 2, running for", timeout=WAIT)
+        panel.button("Stop").click()
+        expect(panel.result).to_contain_text("■ stopped", timeout=10_000)
+        panel.wait_idle()
+        readable("a Stop")
+        panel.root.screenshot(path=str(screenshots / "panel-stopped-dark.png"))
+    finally:
+        switch_theme(page, "JupyterLab Light", light=True)
+
+
+def reopened_outputs(browser, lab, name: str, screenshot: Path) -> str:
+    """Open notebook ``name`` afresh in a page of its own (nothing run) and return the text of
+    its outputs once the widget manager has had time to restore its models or give up on them."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(lab.notebook_url(name))
+        page.wait_for_function("() => document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 0",
+                               timeout=WAIT)
+        page.wait_for_timeout(6000)
+        page.screenshot(path=str(screenshot), full_page=True)
+        return "\n".join(page.locator(".jp-NotebookPanel .jp-OutputArea-output").all_inner_texts())
+    finally:
+        context.close()
+
+
+def test_the_stored_example_notebook_opens_without_widget_errors(lab, browser, screenshots):
+    # The notebook as the repository stores it (run by notebooks/execute.py, outputs and widget state kept).
+    shutil.copy(NOTEBOOK_FILE, lab.workspace / "stored_panel.ipynb")
+    text = reopened_outputs(browser, lab, "stored_panel.ipynb", screenshots / "stored-notebook.png")
+    assert "Error displaying widget" not in text, text[-2000:]
+    assert "HBox(children" not in text and "MigrationPanel(" not in text, text[-2000:]
+    assert "create_customers" in text or "Migration panel" in text, text[-2000:]
+
+
+def test_a_notebook_saved_in_jupyterlab_reopens_without_widget_errors(panel, lab, browser, screenshots):
+    # With JupyterLab's "Save Widget State Automatically" on (the lab here is set up so, as the
+    # panel notebook tells its reader to), the saved file holds the panel's state and redraws it.
+    page = panel.page
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=WAIT)
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")  # its kernel is gone
+    page.wait_for_timeout(1000)
+    text = reopened_outputs(browser, lab, "migration_panel.ipynb", screenshots / "reopened.png")
+    assert "Error displaying widget" not in text, text[-2000:]
+    assert "HBox(children" not in text and "MigrationPanel(" not in text, text[-2000:]

@@ -204,7 +204,7 @@ class MigrationPanel:
     def _turn(self, pages: int) -> None:
         self.page += pages
         if self.status is not None:
-            self._show(self.status)
+            self.show(self.status)
 
     def _refresh_while_busy(self) -> None:
         run = self._run
@@ -228,10 +228,10 @@ class MigrationPanel:
                 raise
             self._status_failed(exc, keep_result)
             return None
-        self._show(status, quiet=quiet)
+        self.show(status, quiet=quiet)
         return status.current_version
 
-    def _show(self, status: StatusReport, *, quiet: bool = False) -> None:
+    def show(self, status: StatusReport, *, quiet: bool = False) -> None:
         """Put ``status`` on the page: the table (one page of it), the message, the targets and
         the buttons. Built from the report itself, not a DataFrame: 10,000 migrations cost
         what a page of them costs."""
