@@ -397,6 +397,42 @@ def test_refresh_is_answered_while_a_long_migration_runs(panel, lab):
     assert query(lab.workspace / "big.db", "SELECT events FROM event_totals") == LONG_ROWS
 
 
+# The panel's parts whose content is cut: wider than their box, which neither grows nor scrolls.
+CLIPPED = """root => {
+    const cut = [];
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+        if (!el.getClientRects().length || el.scrollWidth <= el.clientWidth + 1) continue;
+        const s = getComputedStyle(el);
+        if (/(auto|scroll)/.test(s.overflowX)) continue;  // it scrolls: nothing is lost
+        if (s.overflowX === 'visible' && s.textOverflow !== 'ellipsis') continue;  // it spills, still readable
+        cut.push(`${el.tagName}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}: ${el.innerText.slice(0, 40)}`);
+    }
+    const box = root.getBoundingClientRect(), area = root.closest('.jp-WindowedPanel-outer, .jp-Notebook');
+    if (area && box.right > area.getBoundingClientRect().right + 1) cut.push(`the panel ends past the notebook: ${box.right}`);
+    return cut;
+}"""
+
+
+def test_at_1000_px_with_the_sidebar_open_nothing_is_cut(panel, screenshots):
+    page = panel.page
+    page.set_viewport_size({"width": 1000, "height": 1000})
+    page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")  # the left sidebar open
+    try:
+        page.wait_for_timeout(800)
+        assert page.evaluate("() => !window.jupyterapp.shell.leftCollapsed")
+        panel.picker.select_option("shop")
+        expect(panel.message).to_contain_text("shop: version")
+        panel.root.scroll_into_view_if_needed()
+        assert panel.root.evaluate(CLIPPED) == []
+        for name in ("Up", "Down", "Dry run", "Refresh", "Stop"):
+            box = panel.button(name).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1000, (name, box)
+        panel.root.screenshot(path=str(screenshots / "panel-1000px.png"))
+    finally:
+        page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def switch_theme(page: Page, name: str, light: bool) -> None:
     page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: {name!r}}})")
     page.wait_for_function(f"() => document.body.dataset.jpThemeLight === {'true' if light else 'false'!r}",

@@ -12,7 +12,7 @@ import pytest
 
 from nbhelpers import objects, versions, write_migration
 from vfmigrate_magic.engine import commands, config
-from vfmigrate_magic.notebook.panel import MigrationPanel
+from vfmigrate_magic.notebook.panel import LATEST, MigrationPanel
 
 
 @pytest.fixture
@@ -235,6 +235,7 @@ def test_to_picks_a_target_version_for_up_and_down(panel):
     write_migration(Path("migrations"), "003_more.sql", "CREATE TABLE more (x);", "DROP TABLE more;")
     panel.refresh.click()
     assert [label for label, _ in panel.to.options] == ["latest", "version 0", "version 1", "version 2", "version 3"]
+    assert panel.to.label == "latest" and panel.target_version is None
     panel.to.value = 2
     assert panel.up.tooltip == "Up: apply 2 migrations (001_create_users … 002_add_email_index) up to version 2"
     panel.up.click()
@@ -252,7 +253,7 @@ def test_a_down_that_drops_rows_asks_first_and_cancel_changes_nothing(panel):
     panel.to.value = 1
     panel.up.click()
     before = Path("app.db").read_bytes()
-    panel.to.value = None
+    panel.to.value = LATEST
     panel.down.click()  # 001's DOWN is DROP TABLE users, holding 3 rows
     assert panel.confirm.layout.display == "flex"
     assert "drop-table users: 3 rows" in panel.confirm_text.value
@@ -313,7 +314,7 @@ def test_a_lock_wait_is_shown_and_stop_cuts_it_short(app):
     panel.to.value = 2
     panel.up.click()
     panel.wait(30)
-    panel.to.value = None
+    panel.to.value = LATEST
     other = sqlite3.connect("app.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     try:

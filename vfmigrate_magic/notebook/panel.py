@@ -36,6 +36,7 @@ STYLE = "<style>.vfmigrate-log > .jp-OutputArea { flex-shrink: 0; overflow: visi
 # What a Down asks to confirm first: the rows its DOWN statements would remove (counted by a
 # dry run of the same rollback on the real data).
 DROPS_DATA = ("drop-table", "drop-column", "delete", "rebuild-loss", "cascade")
+LATEST = -1  # the 'to' value of "latest" (a Dropdown's None means "nothing picked")
 RESULT_MARKS = {"done": "✓", "dry run": "✓", "stopped": "■", "failed": "✗", "confirm": "?"}
 APPLIED_STATES = (MigrationState.APPLIED, MigrationState.MODIFIED, MigrationState.MISSING)
 
@@ -84,7 +85,7 @@ class MigrationPanel:
         labels = list(self.targets)
         self.picker = w.Dropdown(options=labels, value=labels[0], description="database",
                                  disabled=len(labels) == 1, layout={"width": "240px"})
-        self.to = w.Dropdown(options=[("latest", None)], value=None, description="to",
+        self.to = w.Dropdown(options=[("latest", LATEST)], value=LATEST, description="to",
                              layout={"width": "170px"},
                              tooltip="Up applies up to this version, Down rolls back to it "
                                                  "(latest: everything pending; one step)")
@@ -151,6 +152,11 @@ class MigrationPanel:
         if self._frame is None and self.status is not None:
             self._frame = frames.status_frame(self.status)
         return self._frame
+
+    @property
+    def target_version(self) -> int | None:
+        """The version ``to`` picks; None for "latest" (Up: everything pending; Down: one step)."""
+        return None if self.to.value == LATEST else self.to.value
 
     @property
     def busy(self) -> bool:
@@ -252,9 +258,9 @@ class MigrationPanel:
         self._update_buttons()
 
     def _update_targets(self, status: StatusReport) -> None:
-        options = [("latest", None), ("version 0", 0)] + [(f"version {e.version}", e.version) for e in status.entries]
+        options = [("latest", LATEST), ("version 0", 0)] + [(f"version {e.version}", e.version) for e in status.entries]
         if options != list(self.to.options):
-            keep = self.to.value if any(v == self.to.value for _, v in options) else None
+            keep = self.to.value if any(v == self.to.value for _, v in options) else LATEST
             self.to.options = options
             self.to.value = keep
 
@@ -272,7 +278,7 @@ class MigrationPanel:
 
     def _update_buttons(self) -> None:
         """Enable each button from the status, with a tooltip saying what it will do or why not."""
-        states = button_states(self.status, self.to.value, backup=self.settings.backup)
+        states = button_states(self.status, self.target_version, backup=self.settings.backup)
         for name, (enabled, tip) in states.items():
             button = getattr(self, name)
             button.disabled = self.busy or not enabled
@@ -292,7 +298,7 @@ class MigrationPanel:
     def _work(self, name: str, confirmed: bool = False) -> None:
         direction, dry_run, title = ACTIONS[name]
         target = self.target
-        to = self.to.value
+        to = self.target_version
         options = {"to": to} if direction == "up" or to is not None else {}
         run = None
         try:

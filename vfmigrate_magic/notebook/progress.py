@@ -127,12 +127,12 @@ class RunProgress:
         self.stop.set()
 
     def finish(self, outcome: str, text: str = "") -> None:
-        """Colour the bar by ``outcome`` ("done" green and full; "dry run" blue and full: nothing
-        changed; "stopped" orange; "failed" red) and leave a last line."""
+        """Fill the bar in the colour of ``outcome``: "done" green, "dry run" blue (nothing
+        changed), "stopped" orange, "failed" red (full, so the colour shows even when nothing
+        was done: the line beside it says how far the run got), and leave a last line."""
         self.running = None
         if self.bar is not None:
-            if outcome in ("done", "dry run"):
-                self.bar.value = self.bar.max
+            self.bar.value = self.bar.max
             self.bar.bar_style = BAR_STYLES[outcome]
         self._say(text or f"{self.done} of {self.total} done")
 

@@ -71,7 +71,7 @@ def _row(e: StatusEntry, sql: tuple[str, str] | None) -> str:
     name = html.escape(e.name)
     if sql is not None:
         up, down = (html.escape(s.strip() or "(empty)") for s in sql)
-        name = (f'<details><summary style="cursor: pointer">{name}</summary>'
+        name = (f'<details><summary style="cursor: pointer; white-space: nowrap">{name}</summary>'
                 f'<pre style="{_PRE}">-- UP\n{up}\n\n-- DOWN\n{down}</pre></details>')
     ms = e.execution_time_ms
     cells = (
