@@ -196,14 +196,15 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
             hooks.on_start(migration, direction)
         return time.perf_counter()
 
-    waiting = None
-    if hooks.stop is not None or hooks.on_wait is not None:
-        def waiting(waited: float) -> None:
-            if hooks.stop is not None and hooks.stop.is_set():
-                raise MigrationStopped(current.filename, reason="stopped while waiting for the write lock",
-                                       direction=direction, applied=_applied(results if tx == "file" else [], mode))
-            if hooks.on_wait is not None:
-                hooks.on_wait(waited)
+    def follow_wait(waited: float) -> None:
+        """Between tries for the write lock: a stop ends the wait; the caller hears of it."""
+        if hooks.stop is not None and hooks.stop.is_set():
+            raise MigrationStopped(current.filename, reason="stopped while waiting for the write lock",
+                                   direction=direction, applied=_applied(results if tx == "file" else [], mode))
+        if hooks.on_wait is not None:
+            hooks.on_wait(waited)
+    # Only a caller who follows the wait or may stop pays for the lock asked for in slices.
+    waiting = follow_wait if hooks.stop is not None or hooks.on_wait is not None else None
     try:
         if mode is ExecutionMode.DRY_RUN or tx == "all":
             # One transaction for the whole plan: rolled back (a dry run) or committed at the end.
