@@ -108,7 +108,10 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     down.add_argument("--no-backup", dest="backup", action="store_false", default=None,
                       help="skip the online backup written beside the database first (env VFMIGRATE_BACKUP=0)")
 
+    for fleet_command in (up, down):
+        add_fleet_options(fleet_command)
     status = command("status", "current version; applied, pending, modified and missing migrations")
+    add_fleet_options(status)
     status.add_argument("--check", action="store_true", help="for CI: exit 3 on drift (a modified, missing or "
                         "out-of-order migration), 8 when migrations are pending, 0 when up to date")
     create = command("create", "write the next migration file, NNN_name.sql, with its header filled in")
@@ -121,6 +124,8 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     verify = command("verify", "prove each pending migration's DOWN reverses its UP, on a copy in memory "
                      "(exit 7 if one does not)")
     verify.add_argument("--all", action="store_true", help="every migration, replayed from an empty database")
+    add_fleet_options(lint)
+    add_fleet_options(verify)
     schema = command("schema", "the database's schema: tables, columns, keys, indexes, views, triggers")
     schema.add_argument("--format", choices=SCHEMA_FORMATS, default="text",
                         help="text (default); sql: CREATE statements that replay into an empty database; "
@@ -139,6 +144,17 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     if extra_commands is not None:
         extra_commands(command)
     return parser
+
+
+def add_fleet_options(parser: argparse.ArgumentParser) -> None:
+    """--jobs, --keep-going and --canary: how a command runs over a fleet (a --database pattern)."""
+    group = parser.add_argument_group("fleet (a --database pattern such as 'tenants/*.db')")
+    group.add_argument("--jobs", metavar="N", type=_bounded(int, 1, 256, "a number of jobs", "--jobs is a whole number from 1 to 256"),
+                       default=1, help="run N databases at once, each in a process of its own (default 1)")
+    group.add_argument("--keep-going", action="store_true",
+                       help="after a database fails, go on with the others (default: start no new one)")
+    group.add_argument("--canary", metavar="K", type=_bounded(int, 1, 10**9, "a number of databases", "--canary is 1 or more"),
+                       default=0, help="run the first K databases (sorted) first, and stop if any of them fails")
 
 
 def add_at_option(parser: argparse.ArgumentParser) -> None:

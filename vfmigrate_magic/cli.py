@@ -47,6 +47,8 @@ def _run(args, prog: str, results: list) -> tuple[int, MigrationError | None]:
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None),
                                   tx=getattr(args, "tx", None),
                                   need_database=needs_database(args))
+        if settings.fleet and args.command in FLEET_COMMANDS:
+            return _cmd_fleet(args, settings, results), None
         return COMMANDS[args.command](args, settings, results), None
     except MigrationError as exc:
         if args.traceback:
@@ -220,6 +222,33 @@ COMMANDS = {"up": _cmd_up, "down": _cmd_down, "status": _cmd_status, "create": _
             "history": _cmd_history, "check": _cmd_check, "lint": _cmd_lint, "verify": _cmd_verify,
             "schema": _cmd_schema, "diff": _cmd_diff,
             "backups": _cmd_backups, "restore": _cmd_restore}
+
+
+# -- fleets: a --database pattern -----------------------------------------------------------------
+
+FLEET_COMMANDS = ("up", "down", "status", "lint", "verify")
+
+
+def _cmd_fleet(args, settings: config.Settings, results: list) -> int:
+    """Run the command on every database of the fleet: one line each as it ends, then a summary;
+    the exit code is the worst of the databases'."""
+    from .engine import fleet
+
+    command = args.command
+    task = fleet.task_for(command, settings, **{k: v for k, v in vars(args).items() if k in fleet.TASK_OPTIONS})
+    folders = fleet.read_folders(settings.targets, check=command == "up")
+    tally = fleet.Tally(command, check=getattr(args, "check", False))
+
+    def said(outcome: fleet.Outcome) -> None:
+        print(f"{display_path(str(outcome.target.database))}: {tally.add(outcome)}", flush=True)
+
+    report = fleet.run(settings.targets, task, folders, jobs=args.jobs, keep_going=args.keep_going,
+                       canary=args.canary, on_outcome=said)
+    print(tally.summary(report))
+    from .json_output import FleetRun
+
+    results.append(FleetRun(report, dict(tally.counts)))
+    return tally.exit_code
 
 
 def _indent(text: str) -> str:

@@ -4,8 +4,18 @@ same fields as the notebook's DataFrames. Standard library only."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from .engine.config import Target
+from .engine.fleet import FleetReport
+
+
+@dataclass(frozen=True)
+class FleetRun:
+    """A command run over a fleet: the engine's report and the summary's counts by word."""
+
+    report: FleetReport
+    summary: dict[str, int]
 
 
 def _target(target: Target) -> dict:
@@ -34,8 +44,10 @@ def _run(target: Target, report) -> dict:
             "warnings": list(report.warnings)}
 
 
-def document(command: str, collected: list[tuple[Target, object]]) -> dict:
-    """The document for ``command`` from what it returned for each target."""
+def document(command: str, collected: list) -> dict:
+    """The document for ``command`` from what it returned for each target (a FleetRun for a fleet)."""
+    if len(collected) == 1 and isinstance(collected[0], FleetRun):
+        return _fleet(command, collected[0])
     if command == "status":
         return {"databases": [_status(t, r) for t, r in collected]}
     if command in ("up", "down"):
@@ -70,6 +82,21 @@ def document(command: str, collected: list[tuple[Target, object]]) -> dict:
         return {"databases": [{**_target(t), **{k: v for k, v in dataclasses.asdict(r).items() if k != "database"}}
                               for t, r in collected]}
     raise ValueError(command)
+
+
+def _fleet(command: str, run: FleetRun) -> dict:
+    """As for one database each, with each failed database's error in the ``databases`` list, the
+    summary's counts and the databases never started."""
+    outcomes = run.report.outcomes
+    doc = document(command, [(o.target, o.result) for o in outcomes if not o.failed])
+    failed = [{**_target(o.target), "error": {"kind": o.kind, "message": o.error, "exit_code": o.exit_code}}
+              for o in outcomes if o.failed]
+    order = {str(o.target.database): i for i, o in enumerate(outcomes)}
+    doc["databases"] = sorted(doc.get("databases", []) + failed, key=lambda d: order[d["path"]])
+    doc["summary"] = {"databases": len(outcomes) + len(run.report.not_started), **run.summary,
+                      "not started": len(run.report.not_started)}
+    doc["not_started"] = [str(t.database) for t in run.report.not_started]
+    return doc
 
 
 def error(exc: Exception) -> dict:

@@ -296,7 +296,7 @@ def test_dry_run_of_a_pending_migration_ends_as_a_dry_run_and_leaves_the_file_un
     assert "3 rows changed" in line and "creates index idx_customers_email" in line and "(rolled back)" in line, line
     # Its own end: a blue bar and words that say nothing changed, not a green "applied".
     expect(panel.root.locator(".vfmigrate-progress .progress-bar-info")).to_be_attached()
-    expect(panel.result).to_contain_text("✓ Dry run: dry run: nothing changed (still at version 3)")
+    expect(panel.result).to_contain_text("✓ dry run: nothing changed (still at version 3)")
     assert sha256(db) == before
     assert versions(db) == [1, 2, 3]
     assert panel.states()[-1] == ("4", "add_customer_email", "pending")
@@ -369,7 +369,7 @@ def test_stop_rolls_a_long_migration_back_and_ends_as_stopped(panel, lab, screen
     start_long_migration(panel)
     expect(panel.button("Stop")).to_be_enabled()
     panel.button("Stop").click()
-    expect(panel.result).to_contain_text("■ stopped: 001_count_events.sql was rolled back at statement 2", timeout=10_000)
+    expect(panel.result).to_contain_text("■ stopped: rolled back 001_count_events.sql at statement 2", timeout=10_000)
     panel.wait_idle()
     expect(panel.root.locator(".vfmigrate-progress .progress-bar-warning")).to_be_attached()
     assert panel.errors() == [] or all("002_add_prices" in e for e in panel.errors())  # a stop is no error

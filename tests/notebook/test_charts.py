@@ -80,7 +80,7 @@ def test_timing_chart_of_a_run_frame_shows_sub_millisecond_durations(on_app):
     assert [p.get_width() for p in bars(fig)] == run["duration_ms"].tolist()
     assert tick_labels(fig) == ["001_create_users", "002_add_email_index"]
     assert value_labels(fig) == [f"{t:.3g} ms" for t in run["duration_ms"]]
-    assert fig.axes[0].get_xlabel() == "duration_ms (ms)"
+    assert fig.axes[0].get_xlabel() == "time (ms)"
 
 
 def test_timing_chart_of_a_history_labels_downs_and_dry_runs_and_leaves_out_restores(on_app):

@@ -87,7 +87,7 @@ def test_dry_run_leaves_the_database_file_unchanged(panel):
     assert panel.frame["state"].tolist() == ["applied", "pending"]
     # A dry run ends in its own colour and words, not as an Up.
     assert panel.progress.bar_style == "info"
-    assert result(panel).startswith("✓ Dry run: dry run: nothing changed (still at version 1); 1 migration rehearsed")
+    assert result(panel).startswith("✓ dry run: nothing changed (still at version 1); 1 migration rehearsed")
 
 
 def test_down_rolls_back_one_migration_after_a_backup(panel):
@@ -180,7 +180,7 @@ def test_stop_aborts_a_long_migration_in_a_worker_thread_and_rolls_it_back(app):
     panel.wait(30)
     assert versions(Path("app.db")) == [1, 2]
     assert "ticks" not in objects(Path("app.db"))
-    said = "stopped: 003_slow.sql was rolled back at statement 2 (line 8); earlier migrations in this run stay: 1, 2; " \
+    said = "stopped: rolled back 003_slow.sql at statement 2 (line 8); earlier migrations in this run stay: 1, 2; " \
            "app.db is at version 2"
     assert log_lines(panel)[-1] == f"  {said}"
     assert not [o for o in panel.log.outputs if o["name"] == "stderr"]  # a stop is no error

@@ -35,7 +35,7 @@ def test_a_kernel_interrupt_inside_a_long_statement_rolls_that_migration_back(ip
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, saved)
-    assert str(raised.value) == ("interrupted: 003_slow.sql was rolled back at statement 2 (line 8); "
+    assert str(raised.value) == ("interrupted: rolled back 003_slow.sql at statement 2 (line 8); "
                                  "earlier migrations in this run stay: 1, 2; app.db is at version 2")
     assert versions(Path("app.db")) == [1, 2]
     assert "ticks" not in objects(Path("app.db"))

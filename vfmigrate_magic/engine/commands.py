@@ -23,6 +23,7 @@ from .sqlite import DEFAULT_BUSY_TIMEOUT, connect, require_folder, translate
 if TYPE_CHECKING:
     from .backup import BackupFile, RestoreResult
     from .diff import DiffResult
+    from .files import Migration
     from .run import ProgressHandler, ResultCallback, StartCallback
     from .schema import Schema
     from .step import Watch
@@ -43,11 +44,13 @@ def _opened(conn: sqlite3.Connection, label: str = "", busy_timeout: float = DEF
 def up(target: Target, *, to: int | None = None, dry_run: bool = False,
        busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
        on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
-       progress_every: int = 1000, watch: Watch | None = None, tx: str = "file", **follow) -> RunReport:
+       progress_every: int = 1000, watch: Watch | None = None, tx: str = "file",
+       migrations: list[Migration] | None = None, **follow) -> RunReport:
     """Apply (or dry-run) the pending migrations of ``target``; creates the database file
     when it does not exist yet (not for a dry run, which then runs on an empty in-memory one).
     A dry run counts the rows each statement puts at risk (``RunReport.findings``).
-    ``follow``: ``on_statement``, ``on_wait`` and ``stop`` (see :class:`.run.Hooks`).
+    ``migrations``: the folder's files, already read (a fleet reads them once for every
+    database). ``follow``: ``on_statement``, ``on_wait`` and ``stop`` (see :class:`.run.Hooks`).
     """
     from .files import validate_all
     from .history import EventLog
@@ -62,7 +65,8 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
                              progress_handler=progress_handler, progress_every=progress_every, watch=watch, tx=tx,
                              **follow)
     # Read and check the files before the database is opened, so bad input creates nothing.
-    migrations = runner.migrations()
+    if migrations is None:
+        migrations = runner.migrations()
     database = str(target.database)
     if not target.database.exists():
         validate_all(migrations)
@@ -85,9 +89,10 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
          dry_run: bool = False, backup: bool = True, backup_keep: int | None = None,
          busy_timeout: float = DEFAULT_BUSY_TIMEOUT, on_start: StartCallback | None = None,
          on_result: ResultCallback | None = None, progress_handler: ProgressHandler | None = None,
-         progress_every: int = 1000, tx: str = "file", **follow) -> RunReport:
+         progress_every: int = 1000, tx: str = "file", migrations: list[Migration] | None = None,
+         **follow) -> RunReport:
     """Roll back the newest applied migration(s) of ``target`` (see RollbackManager);
-    ``follow`` as for :func:`up`."""
+    ``migrations`` and ``follow`` as for :func:`up`."""
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
@@ -101,7 +106,8 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
                               progress_every=progress_every, watch=watch, tx=tx, **follow)
     conn = connect(target.database, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
-        report = manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database))
+        report = manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database),
+                                  migrations=migrations)
     return _with_findings(report, watch)
 
 
@@ -140,19 +146,21 @@ def restore(target: Target, backup: str, *, backup_keep: int | None = None,
     return result
 
 
-def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> StatusReport:
+def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+           migrations: list[Migration] | None = None) -> StatusReport:
     """The state of every migration of ``target``. Read-only; a missing database is reported
-    as not created yet (every migration pending)."""
+    as not created yet (every migration pending). ``migrations`` as for :func:`up`."""
     from .history import verified
     from .status import migration_status
 
     if not target.database.exists():
         require_folder(target.database)
-        return migration_status(None, target.migrations, database=str(target.database), db_name=target.name)
+        return migration_status(None, target.migrations, database=str(target.database), db_name=target.name,
+                                migrations=migrations)
     conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
         return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name,
-                                verified=verified(target.database))
+                                verified=verified(target.database), migrations=migrations)
 
 
 def create(target: Target, name: str, *, up: str = "", down: str = "", author: str = "") -> CreatedMigration:

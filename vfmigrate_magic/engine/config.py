@@ -63,6 +63,7 @@ class Settings:
     author: str = ""  # written into new migration files: VFMIGRATE_AUTHOR, else the login name
     tx: str = "file"  # "file": a transaction per migration; "all": one for the whole run
     backup_keep: int | None = None  # keep the newest N backups of a database; None: all
+    fleet: bool = False  # a database was given as a pattern: targets are the files it matched
 
     @property
     def target(self) -> Target:
@@ -183,7 +184,40 @@ def resolve(
             "no database given: pass --database PATH (or set DATABASE_PATH), or name databases "
             "under [tool.vfmigrate.databases] in pyproject.toml"
         )
-    return Settings(targets, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode, keep)
+    expanded = _expand(targets)
+    return Settings(expanded, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode,
+                    keep, fleet=expanded is not targets)
+
+
+# Files beside a database that a pattern such as "tenants/*" would also match: never databases.
+_NOT_DATABASES = ("-journal", "-wal", "-shm", ".history.jsonl", ".bak", ".partial", ".lock")
+
+
+def is_pattern(path: str | os.PathLike[str]) -> bool:
+    """Whether a database path is a glob pattern over files (a fleet): it holds *, ? or [."""
+    return any(c in str(path) for c in "*?[")
+
+
+def _expand(targets: tuple[Target, ...]) -> tuple[Target, ...]:
+    """Each target whose database is a pattern, replaced by one target per existing file it
+    matches, in sorted order (``**`` spans folders); the same tuple when there is none. A
+    pattern that matches no file is refused."""
+    if not any(t.database is not None and is_pattern(t.database) for t in targets):
+        return targets
+    import glob
+
+    expanded = []
+    for t in targets:
+        if t.database is None or not is_pattern(t.database):
+            expanded.append(t)
+            continue
+        files = sorted(Path(p) for p in glob.glob(str(t.database), recursive=True)
+                       if not p.endswith(_NOT_DATABASES) and os.path.isfile(p))
+        if not files:
+            raise ConfigError(f"{display_path(str(t.database))}: no database file matches this pattern; check it "
+                              "(and quote it, so that the shell passes it as written)")
+        expanded.extend(Target(f, t.migrations) for f in files)
+    return tuple(expanded)
 
 
 def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: str | None) -> str:

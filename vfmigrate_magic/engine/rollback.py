@@ -19,7 +19,7 @@ class RollbackManager(Migrator):
     """Rolls back the newest applied migrations of one folder on a database connection."""
 
     def plan(self, conn: sqlite3.Connection, *, steps: int | None = None, to: int | None = None,
-             all: bool = False) -> list[Migration]:
+             all: bool = False, migrations: list[Migration] | None = None) -> list[Migration]:
         """The migrations ``rollback`` would undo, newest first, after every check. Read-only.
 
         Default: the last applied one. Raises UsageError for steps or a version that name
@@ -46,7 +46,9 @@ class RollbackManager(Migrator):
             targets = applied
         else:
             targets = applied[:1]
-        files = {m.version: m for m in discover(self.migrations_dir)} if targets else {}
+        if targets and migrations is None:
+            migrations = discover(self.migrations_dir)
+        files = {m.version: m for m in migrations or ()}
         plan = []
         for row in targets:
             m = files.get(row.version)
@@ -61,7 +63,8 @@ class RollbackManager(Migrator):
         return plan
 
     def rollback(self, conn: sqlite3.Connection, *, steps: int | None = None, to: int | None = None,
-                 all: bool = False, database: str | None = None) -> RunReport:
+                 all: bool = False, database: str | None = None,
+                 migrations: list[Migration] | None = None) -> RunReport:
         """Run the DOWN sections of the planned migrations, newest first, each in one
         transaction with the removal of its tracking row; then ``integrity_check`` and
         ``foreign_key_check``. ``database``: as for ``MigrationRunner.migrate_up``.
@@ -76,7 +79,8 @@ class RollbackManager(Migrator):
         def back_up(version: int) -> str | None:
             return str(backup(conn, backup_path(Path(db), f"v{version}"))) if self.backup and db else None
 
-        report = self._run(conn, database, "down", lambda: self.plan(conn, steps=steps, to=to, all=all), back_up)
+        report = self._run(conn, database, "down",
+                           lambda: self.plan(conn, steps=steps, to=to, all=all, migrations=migrations), back_up)
         if report.backup_path and self.backup_keep is not None:
             report = replace(report, pruned_backups=prune(Path(db), self.backup_keep))
         return report

@@ -7,24 +7,28 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from .files import discover
+from .files import Migration, discover
 from .results import MigrationState, StatusEntry, StatusReport
 from .tracker import VersionTracker
 
 
 def migration_status(conn: sqlite3.Connection | None, migrations_dir: str | os.PathLike[str], *,
                      database: str = ":memory:", db_name: str | None = None,
-                     verified: Mapping[str, bool] | None = None) -> StatusReport:
+                     verified: Mapping[str, bool] | None = None,
+                     migrations: list[Migration] | None = None) -> StatusReport:
     """Compare the folder's files with ``schema_migrations``. Changes neither the database nor
-    the folder. ``verified``: checksum -> the last ``verify`` outcome of a file with it.
+    the folder. ``verified``: checksum -> the last ``verify`` outcome of a file with it;
+    ``migrations``: the folder's files when the caller has read them already (a fleet).
 
     ``conn`` may be None for a database that does not exist yet (everything is pending). A
     migrations folder that does not exist yet holds no migrations (the report says so).
     Raises BadMigrationFile for a malformed folder, TrackingTableError for a tracking table
     edited by hand.
     """
-    folder_exists = Path(migrations_dir).is_dir()
-    files = {m.version: m for m in discover(migrations_dir)} if folder_exists else {}
+    folder_exists = migrations is not None or Path(migrations_dir).is_dir()
+    if migrations is None:
+        migrations = discover(migrations_dir) if folder_exists else []
+    files = {m.version: m for m in migrations}
     applied = VersionTracker(conn).applied() if conn is not None else {}
     current = max(applied, default=0)
     verified = verified or {}

@@ -80,12 +80,12 @@ class _interrupts:
             return False
         verb = "stopped" if isinstance(exc, MigrationStopped) else "interrupted"
         if isinstance(exc, MigrationInterrupted):
-            where = (f"{exc.file} was rolled back at statement {exc.statement} (line {exc.line})" if exc.statement
+            where = (f"rolled back {exc.file} at statement {exc.statement} (line {exc.line})" if exc.statement
                      else f"{exc.file} was not run ({exc.reason})")
             earlier = f"; earlier migrations in this run stay: {', '.join(map(str, exc.applied))}" if exc.applied else ""
         elif isinstance(exc, KeyboardInterrupt):
             running = self.progress.running if self.progress is not None else None
-            where = f"{running} was rolled back" if running else "the running migration was rolled back"
+            where = f"rolled back {running}" if running else "rolled back the running migration"
             earlier = ""
         else:
             return False

@@ -114,7 +114,7 @@ def timing_chart(df: pd.DataFrame, title: str = "Execution time per migration") 
                   [migration_label(row) for _, g in groups for _, row in g.iterrows()])
     ax.invert_yaxis()  # the frame's first row at the top
     ax.set_xlim(0, max(max(p.get_width() for p in ax.patches) * 1.25, 1.0))  # room for the value labels
-    ax.set_xlabel(f"{column} (ms)")
+    ax.set_xlabel("time (ms)")
     if len(groups) > 1:
         ax.legend(title="database", loc="best")
     return fig

@@ -152,7 +152,9 @@ def is_number_column(values: pd.Series) -> bool:
 
 
 def _is_duration(values: pd.Series) -> bool:
-    return str(values.name).endswith("_ms") and is_number_column(values)
+    """A measured duration, shown with three decimals; not ``execution_time_ms``, which the
+    tracking table keeps in whole milliseconds (decimals would claim a precision it lacks)."""
+    return str(values.name).endswith("_ms") and values.name != "execution_time_ms" and is_number_column(values)
 
 
 def _duration_text(value) -> str:

@@ -32,6 +32,8 @@ from .cell import read_cell
 from .parsing import migrate_parser, migration_parser, parse, schema_parser
 from .running import run_with_progress, written
 
+FLEET_COMMANDS = ("up", "down", "status", "lint", "verify")  # with a --database pattern: engine/fleet.py
+
 
 def _usage(parser) -> str:
     return "\n".join("    " + line for line in parser.format_help().splitlines())
@@ -81,6 +83,8 @@ class MigrateMagics(Magics):
             return None
         with self._errors():
             settings = self._settings(args)
+            if settings.fleet and args.command in FLEET_COMMANDS:
+                return self._fleet(args, settings)
             return getattr(self, f"_cmd_{args.command}")(args, settings)
 
     migrate.__doc__ += "Usage:\n\n" + _usage(_parser)
@@ -162,6 +166,32 @@ class MigrateMagics(Magics):
     schema.__doc__ += "Usage:\n\n" + _usage(_schema_parser)
 
     # -- commands --------------------------------------------------------------------------------
+
+    def _fleet(self, args, settings: Settings):
+        """A command over a fleet (a --database pattern): one line per database as it ends, the
+        summary, and one frame with a database column; when a database failed, the summary is
+        raised after the lines (Run All stops there)."""
+        from ..engine import fleet
+
+        command = args.command
+        task = fleet.task_for(command, settings, **{k: v for k, v in vars(args).items() if k in fleet.TASK_OPTIONS})
+        folders = fleet.read_folders(settings.targets, check=command == "up")
+        tally = fleet.Tally(command, check=getattr(args, "check", False))
+
+        def said(outcome: fleet.Outcome) -> None:
+            print(f"{frames.database_label(outcome.target)}: {tally.add(outcome)}", flush=True)
+
+        report = fleet.run(settings.targets, task, folders, jobs=args.jobs, keep_going=args.keep_going,
+                           canary=args.canary, on_outcome=said)
+        if any(o.failed for o in report.outcomes):
+            raise MigrationError(tally.summary(report))
+        print(tally.summary(report))
+        done = [(o.target, o.result) for o in report.outcomes]
+        if command == "status":
+            return frames.status_frames(done)
+        if command in ("up", "down"):
+            return frames.run_frames(done)
+        return None
 
     def _cmd_up(self, args, settings: Settings):
         reports = self._run(settings, settings.targets, "up", to=args.to, dry_run=args.dry_run)

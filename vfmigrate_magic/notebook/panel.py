@@ -318,7 +318,8 @@ class MigrationPanel:
             ended = "dry run" if dry_run else "done"
             ok = self.report.integrity == "ok" and not self.report.foreign_key_violations
             run.finish(ended if ok else "failed")
-            self._result(ended if ok else "failed", f"{title}: {outcome(self.report)}")
+            said = outcome(self.report)  # a dry run's says so itself: "dry run: nothing changed ..."
+            self._result(ended if ok else "failed", said if dry_run and self.report.ran else f"{title}: {said}")
         except actions.RunInterrupted as exc:
             self._ended(run, "stopped" if exc.stopped else "failed", str(exc), str(exc))
         except MigrationError as exc:

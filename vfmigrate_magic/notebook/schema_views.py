@@ -14,10 +14,10 @@ PLAN_COLUMNS = ["object", "change", "method"]
 
 def schema_frame(schema: Schema):
     """One row per column of every table: table, column, type, notnull, default, pk, references."""
-    import pandas as pd
+    from .frames import MigrationFrame
 
     rows = [{**row, "references": row["references"] or ""} for row in column_rows(schema)]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return MigrationFrame(rows, columns=COLUMNS)
 
 
 def show_schema(schema: Schema, format: str = "text"):
@@ -38,10 +38,10 @@ def show_schema(schema: Schema, format: str = "text"):
 
 def plan_frame(plan: Plan | DiffResult):
     """One row per planned change: the object, what changes, and how (alter, rebuild, create, drop)."""
-    import pandas as pd
+    from .frames import MigrationFrame
 
-    return pd.DataFrame([{"object": c.object, "change": c.change, "method": c.method} for c in plan.changes],
-                        columns=PLAN_COLUMNS)
+    return MigrationFrame([{"object": c.object, "change": c.change, "method": c.method} for c in plan.changes],
+                          columns=PLAN_COLUMNS)
 
 
 class Diagram:

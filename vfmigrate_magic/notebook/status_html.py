@@ -79,7 +79,7 @@ def _row(e: StatusEntry, sql: tuple[str, str] | None) -> str:
         f'<td style="{_CELL}">{name}</td>',
         f'<td style="{_CELL}; white-space: nowrap">{theme.MARKS.get(state, " ")} {state}</td>',
         f'<td style="{_CELL}; white-space: nowrap">{html.escape(e.applied_at or "")}</td>',
-        f'<td style="{_NUMBER}">{"" if ms is None else ("<1" if ms == 0 else ms)}</td>',
+        f'<td style="{_NUMBER}">{"" if ms is None else ("&lt;1" if ms == 0 else ms)}</td>',
         f'<td style="{_CELL}">{_CHECKSUM.get(e.state, "")}</td>',
         f'<td style="{_CELL}">{e.reversibility or ""}</td>',
     )
