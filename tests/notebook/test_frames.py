@@ -150,9 +150,10 @@ def test_status_frame_shows_no_index_and_blanks_for_a_pending_row(target):
 def test_text_cells_are_left_aligned_and_numbers_right_aligned(target):
     html = frames.status_frame(commands.status(target))._repr_html_()
     right, left = 'style="text-align: right"', 'style="text-align: left"'
-    assert re.findall(r"<th (style=\"[^\"]*\")>", html) == [right, left, left, left, right, left, left]
+    time = 'style="text-align: right; font-variant-numeric: tabular-nums"'  # figures of equal width
+    assert re.findall(r"<th (style=\"[^\"]*\")>", html) == [right, left, left, left, time, left, left]
     first = re.search(r"<tr><td.*?</tr>", html).group(0)
-    assert re.findall(r"<td (style=\"[^\"]*\")>", first) == [right, left, left, left, right, left, left]
+    assert re.findall(r"<td (style=\"[^\"]*\")>", first) == [right, left, left, left, time, left, left]
 
 
 def test_measured_durations_show_three_decimals_and_the_tracking_tables_whole_ms_none(target):

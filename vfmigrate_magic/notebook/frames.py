@@ -61,6 +61,8 @@ DURATION_FORMAT = "{:.3f}"
 TABLE_STYLE = "overflow-wrap: break-word"
 TEXT_CELL = "text-align: left"
 NUMBER_CELL = "text-align: right"
+# Times (the *_ms columns) in figures of equal width, so they line up.
+TIME_CELL = "text-align: right; font-variant-numeric: tabular-nums"
 
 
 class MigrationFrame(pd.DataFrame):
@@ -108,7 +110,8 @@ def frame_html(df: pd.DataFrame) -> str:
     theme. A long frame is cut as pandas cuts it: beyond ``display.max_rows`` rows, the first
     and last ``display.min_rows / 2`` with a row of "..." between, and its size below. All
     columns are shown (the frames have at most a dozen)."""
-    styles = [NUMBER_CELL if is_number_column(df.iloc[:, i]) else TEXT_CELL for i in range(df.shape[1])]
+    styles = [(TIME_CELL if str(df.columns[i]).endswith("_ms") else NUMBER_CELL) if is_number_column(df.iloc[:, i])
+              else TEXT_CELL for i in range(df.shape[1])]
     header = "".join(f'<th style="{style}">{escape(str(name), quote=False)}</th>'
                      for style, name in zip(styles, df.columns))
     max_rows, min_rows = pd.get_option("display.max_rows"), pd.get_option("display.min_rows")
