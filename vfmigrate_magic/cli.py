@@ -233,19 +233,13 @@ def _cmd_fleet(args, settings: config.Settings, results: list) -> int:
     """Run the command on every database of the fleet: one line each as it ends, then a summary;
     the exit code is the worst of the databases'."""
     from .engine import fleet
-
-    command = args.command
-    task = fleet.task_for(command, settings, **{k: v for k, v in vars(args).items() if k in fleet.TASK_OPTIONS})
-    folders = fleet.read_folders(settings.targets, check=command == "up")
-    tally = fleet.Tally(command, check=getattr(args, "check", False))
-
-    def said(outcome: fleet.Outcome) -> None:
-        print(f"{display_path(str(outcome.target.database))}: {tally.add(outcome)}", flush=True)
-
-    report = fleet.run(settings.targets, task, folders, jobs=args.jobs, keep_going=args.keep_going,
-                       canary=args.canary, on_outcome=said)
-    print(tally.summary(report))
     from .json_output import FleetRun
+
+    report, tally = fleet.run_command(
+        args.command, settings, vars(args), jobs=args.jobs, keep_going=args.keep_going, canary=args.canary,
+        check=getattr(args, "check", False),
+        say=lambda target, line: print(f"{display_path(str(target.database))}: {line}", flush=True))
+    print(tally.summary(report))
 
     results.append(FleetRun(report, dict(tally.counts)))
     return tally.exit_code

@@ -176,6 +176,26 @@ def task_for(command: str, settings, *, to: int | None = None, dry_run: bool = F
     raise ValueError(f"no fleet mode for {command!r}")
 
 
+def run_command(command: str, settings, options: dict, *, jobs: int = 1, keep_going: bool = False,
+                canary: int = 0, check: bool = False,
+                say: Callable[[Target, str], None] | None = None) -> tuple[FleetReport, Tally]:
+    """What both front ends do for a command over a fleet: read the folders once, run the
+    command's task on every database, tell ``say(target, line)`` as each one ends; the report
+    and the tally (its summary, counts and exit code). ``options``: the command's, any of
+    TASK_OPTIONS (others are ignored)."""
+    task = task_for(command, settings, **{k: v for k, v in options.items() if k in TASK_OPTIONS})
+    folders = read_folders(settings.targets, check=command == "up")
+    tally = Tally(command, check=check)
+
+    def said(outcome: Outcome) -> None:
+        line = tally.add(outcome)
+        if say is not None:
+            say(outcome.target, line)
+
+    report = run(settings.targets, task, folders, jobs=jobs, keep_going=keep_going, canary=canary, on_outcome=said)
+    return report, tally
+
+
 def _lint(target: Target, *, migrations=None, down: bool, busy_timeout: float):
     from . import commands
 

@@ -174,15 +174,10 @@ class MigrateMagics(Magics):
         from ..engine import fleet
 
         command = args.command
-        task = fleet.task_for(command, settings, **{k: v for k, v in vars(args).items() if k in fleet.TASK_OPTIONS})
-        folders = fleet.read_folders(settings.targets, check=command == "up")
-        tally = fleet.Tally(command, check=getattr(args, "check", False))
-
-        def said(outcome: fleet.Outcome) -> None:
-            print(f"{frames.database_label(outcome.target)}: {tally.add(outcome)}", flush=True)
-
-        report = fleet.run(settings.targets, task, folders, jobs=args.jobs, keep_going=args.keep_going,
-                           canary=args.canary, on_outcome=said)
+        report, tally = fleet.run_command(
+            command, settings, vars(args), jobs=args.jobs, keep_going=args.keep_going, canary=args.canary,
+            check=getattr(args, "check", False),
+            say=lambda target, line: print(f"{frames.database_label(target)}: {line}", flush=True))
         if any(o.failed for o in report.outcomes):
             raise MigrationError(tally.summary(report))
         print(tally.summary(report))
