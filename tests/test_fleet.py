@@ -166,3 +166,12 @@ def test_worst_orders_exit_codes_by_how_serious_they_are():
     assert fleet.worst([8, 7, 1]) == 1
     assert fleet.worst([1, 6, 3]) == 6
     assert fleet.worst([6, 2]) == 2
+
+
+def test_a_configured_path_may_be_a_pattern(tenants):
+    (tenants / "pyproject.toml").write_text('[tool.vfmigrate.databases.tenants]\npath = "tenants/t[1-3].db"\n'
+                                            'migrations = "migrations"\n', encoding="utf-8")
+    done = run_process("--db", "tenants", "up", cwd=tenants)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "3 databases: 3 migrated"
+    assert [len(applied(tenants / "tenants" / f"t{i}.db")) for i in range(1, 7)] == [2, 2, 2, 0, 0, 0]
