@@ -31,7 +31,7 @@ its source is ``cli/sync_server.rs`` at tag v0.6.0 of tursodatabase/turso):
   (the parameter stays NULL), missing arguments are NULL, and only the first statement of a
   ``sql`` holding several runs. Statement errors carry ``code`` PREPARE_ERROR, EXECUTE_ERROR
   or BATCH_STEP_ERROR and messages like "Parse error: no such table: x" or "Runtime error:
-  UNIQUE constraint failed: t.a (19)".
+  UNIQUE constraint failed: t.a (19)" (but DROP TABLE says "No such table").
 - SQL: ``sqlite_version()`` says 3.50.4; RETURNING, triggers, views, ALTER TABLE ADD/RENAME/
   DROP COLUMN, ``julianday('now')`` (new for each statement) work. ``PRAGMA foreign_key_check``,
   ``PRAGMA data_version`` and ``defer_foreign_keys`` do not exist; VACUUM needs a flag. The
@@ -50,9 +50,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from http.client import HTTPException
-from typing import Any, Union
+from typing import Any
 
 from .errors import ConfigError, DatabaseError, DatabaseLocked, MigrationError, MigrationFailed, UsageError
 from .statements import Statement
@@ -61,7 +61,7 @@ from .tracker import CREATE_TABLE, TABLE
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 60.0
-Value = Union[None, int, float, str, bytes]
+Value = int | float | str | bytes | None
 Condition = dict[str, Any]
 
 
@@ -114,6 +114,7 @@ class Step:
     """One statement of a batch; it runs only when ``condition`` (if any) holds."""
 
     sql: str
+    _: KW_ONLY
     args: tuple[Value, ...] = ()
     condition: Condition | None = None
 
@@ -280,16 +281,22 @@ def endpoint(url: str) -> str:
         parts = urllib.parse.urlsplit(url)
         parts.port  # raises ValueError for a port that is not a number
     except ValueError as exc:
-        raise ConfigError(f"{url.split('?')[0]}: not a server URL ({exc}); use http://HOST:PORT, https://HOST "
+        raise ConfigError(f"{_shown(url)}: not a server URL ({exc}); use http://HOST:PORT, https://HOST "
                           "or libsql://HOST") from None
     scheme = "https" if parts.scheme.lower() == "libsql" else parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{url.split('?')[0]}: not a server URL; use http://HOST:PORT, https://HOST or "
-                          "libsql://HOST")
+        raise ConfigError(f"{_shown(url)}: not a server URL; use http://HOST:PORT, https://HOST or libsql://HOST")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError(f"{parts.scheme}://{parts.hostname}: the URL carries credentials or a query; give the "
                           "server's URL alone and the token with --auth-token or VFMIGRATE_AUTH_TOKEN")
     return urllib.parse.urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _shown(url: str) -> str:
+    """``url`` without what may hold a secret: user and password, query, fragment."""
+    scheme, sep, rest = url.split("?")[0].split("#")[0].partition("//")
+    netloc, slash, path = rest.partition("/")
+    return scheme + sep + netloc.rpartition("@")[2] + slash + path
 
 
 def _http_reason(exc: urllib.error.HTTPError, url: str, has_token: bool) -> str:
@@ -393,8 +400,10 @@ class MigrationBatch:
     fail on the primary key, then DELETE the row); ``SELECT total_changes()`` and then each
     statement, followed by ``SELECT total_changes()`` (rows changed per statement); up: the
     elapsed time into the row; then ``COMMIT``, and a ``ROLLBACK`` when the COMMIT did not
-    succeed. Every step runs only when the one before it succeeded, so a failing statement
-    leaves nothing. A dry run ends in ROLLBACK instead of COMMIT.
+    succeed (and BEGIN did, and a transaction is still open). Every other step runs only when
+    the one before it succeeded (the DELETE: when the probe failed), so a failing statement
+    leaves nothing. A dry run ends in ROLLBACK instead of COMMIT. The probe reads any failure
+    as "the row is there": check the table's columns first (as ``VersionTracker.exists``).
     """
 
     def __init__(self, file: str, version: int, name: str, checksum: str, statements: Sequence[Statement], *,
@@ -431,7 +440,7 @@ class MigrationBatch:
              condition: Condition | None = None) -> None:
         if condition is None and not first:
             condition = ok(len(self.steps) - 1)
-        self.steps.append(Step(sql, args, condition))
+        self.steps.append(Step(sql, args=args, condition=condition))
         self.roles.append(role)
 
     def run(self, client: HranaClient, *, applied: tuple[int, ...] = ()) -> MigrationOutcome:
@@ -444,7 +453,7 @@ class MigrationBatch:
         named in MigrationFailed's message)."""
         failures = [(i, e.message) for i, e in enumerate(result.errors) if e is not None and self.roles[i] != "probe"]
         if not failures:
-            if self.direction == "down" and result.results[2] is not None:
+            if self.direction == "down" and result.results[self.roles.index("probe")] is not None:
                 return MigrationOutcome(skipped=True)  # the probe went in: the version is not applied
             return self._outcome(result)
         failed, reason = failures[0]

@@ -1,0 +1,1 @@
+"""Tests against a real Turso server (``tursodb --sync-server``); see conftest.py."""
