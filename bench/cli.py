@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "Time vfmigrate, installed from this checkout into the bench's own environment, against plain "
         "sqlite3 (the floor) and against yoyo, Alembic and dbmate."))
     parser.add_argument("--tiny", action="store_true", help="a few migrations, one round, no peers, no "
-                        "up --tx all, rebuild or panel unless --only asks (the smoke test)")
+                        "up --tx all, rebuild, panel or fleet workloads unless --only asks (the smoke test)")
     parser.add_argument("--runs", type=int, metavar="N", help=f"rounds per workload (default {ROUNDS}, 1 with "
                         f"--tiny); the floor and vfmigrate run {FULL.paired}x as many in up, up --tx all and the "
                         "data migration")
@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         say("\n" + report.table(tools_rows) + "\n× floor: the median over the rounds of the time ÷ the floor's time "
             "in the same round; 95% CI: a distribution-free confidence interval of that median.\nfloor: plain sqlite3 "
             "in one process of the same Python: each migration in BEGIN ... COMMIT with its tracking row (up --tx "
-            "all: the whole run in one); status reads every file.")
+            "all: the whole run in one); status reads every file; the fleet: the same for each database in a pool of "
+            "2 processes (BEGIN IMMEDIATE), the folder read once.")
     if panel_rows:
         say("\n" + report.table(panel_rows, "styler") + "\nthe panel: each step timed around the call alone, in one "
             "Python process of the bench's environment; × styler: the median over the rounds of the time ÷ the time "

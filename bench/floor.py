@@ -5,11 +5,18 @@ Run by the bench with the Python of its environment, so it pays the same interpr
     python floor.py up --tx all DB DIR   # the same in one BEGIN ... COMMIT for the whole run
     python floor.py status DB DIR        # read the tracking table and every file (SHA-1), one line each
 
+    python floor.py up --jobs 2 [--tx all] 'tenants/*.db' DIR   # a fleet: every matching file, in a
+                                         # pool of 2 processes, the folder read once; BEGIN IMMEDIATE
+    python floor.py status 'tenants/*.db' DIR   # every file hashed once; a line per database
+
 DIR holds ``NNNNN_name.sql``: the UP statements, separated by ``;`` (``status`` reads a vfmigrate
-folder as well). No parsing, no checks: that is what makes it a floor.
+folder as well). A DB holding ``*``, ``?`` or ``[`` is a pattern over existing files, as for
+vfmigrate. No parsing, no checks: that is what makes it a floor.
 """
 
+import glob
 import hashlib
+import multiprocessing
 import os
 import sqlite3
 import sys
@@ -25,27 +32,35 @@ def migration_files(folder):
     return dict(sorted(found.items()))
 
 
+def statements(folder, name):
+    with open(os.path.join(folder, name), encoding="utf-8") as handle:
+        return [s for s in (part.strip() for part in handle.read().split(";")) if s]
+
+
 def applied(conn):
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone() is None:
         return None
     return {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def up(db, folder, tx="file"):
-    """``tx``: "file", a transaction per migration (vfmigrate's default); "all", one for the run."""
+def up(db, folder, tx="file", read=None, begin="BEGIN"):
+    """``tx``: "file", a transaction per migration (vfmigrate's default); "all", one for the run.
+    ``read``: {version: (name, statements)} of every migration of the folder, read already (a
+    fleet reads it once); else each pending file is read as it comes. ``begin``: the fleet's
+    ``BEGIN IMMEDIATE``."""
     each = tx == "file"
     conn = sqlite3.connect(db, isolation_level=None)
     done = applied(conn)
     now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     if not each:
-        conn.execute("BEGIN")
-    for version, name in migration_files(folder).items():
+        conn.execute(begin)
+    for version, (name, sql) in (read or {v: (n, None) for v, n in migration_files(folder).items()}).items():
         if done is not None and version in done:
             continue
-        with open(os.path.join(folder, name), encoding="utf-8") as handle:
-            sql = [s for s in (part.strip() for part in handle.read().split(";")) if s]
+        if sql is None:
+            sql = statements(folder, name)
         if each:
-            conn.execute("BEGIN")
+            conn.execute(begin)
         if done is None:
             conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, "
                          "applied_at TIMESTAMP, checksum TEXT, execution_time_ms INTEGER)")
@@ -72,12 +87,61 @@ def status(db, folder):
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+def fleet(pattern):
+    """The existing files ``pattern`` matches, in sorted order."""
+    return sorted(glob.glob(pattern))
+
+
+_FLEET = {}  # a worker's copy of the folder and the mode, set when it starts
+
+
+def _start_worker(folder, read, tx):
+    _FLEET.update(folder=folder, read=read, tx=tx)
+
+
+def _up_one(db):
+    up(db, _FLEET["folder"], _FLEET["tx"], _FLEET["read"], "BEGIN IMMEDIATE")
+    return db
+
+
+def fleet_up(pattern, folder, tx, jobs):
+    """``up`` of every database ``pattern`` matches, ``jobs`` at a time in a pool of processes,
+    each handed the folder (read once, here) when it starts; a database a task."""
+    read = {v: (name, statements(folder, name)) for v, name in migration_files(folder).items()}
+    with multiprocessing.Pool(jobs, _start_worker, (folder, read, tx)) as pool:
+        for db in pool.imap_unordered(_up_one, fleet(pattern)):
+            sys.stdout.write(f"{db}: done\n")
+
+
+def fleet_status(pattern, folder):
+    """Every file hashed once, then each database's tracking table read: a line per database."""
+    files = migration_files(folder)
+    for name in files.values():
+        with open(os.path.join(folder, name), "rb") as handle:
+            hashlib.sha1(handle.read()).hexdigest()
+    lines = []
+    for db in fleet(pattern):
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        done = applied(conn) or set()
+        conn.close()
+        pending = len(files.keys() - done)
+        lines.append(f"{db}: version {max(done, default=0)}, " + (f"{pending} pending" if pending else "up to date"))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
-    tx = "file"
-    if command == "up" and rest[:1] == ["--tx"]:  # as vfmigrate's `up --tx file|all`; no argparse to import
-        tx, rest = rest[1], rest[2:]
-        if tx not in ("file", "all"):
-            sys.exit(f"floor.py: --tx {tx}: file or all")
+    tx, jobs = "file", 1
+    while rest[:1] in (["--tx"], ["--jobs"]):  # as vfmigrate's `up --tx file|all --jobs N`; no argparse to import
+        if rest[0] == "--tx":
+            tx = rest[1]
+        else:
+            jobs = int(rest[1])
+        rest = rest[2:]
+    if tx not in ("file", "all"):
+        sys.exit(f"floor.py: --tx {tx}: file or all")
     db, folder = rest
-    {"up": lambda: up(db, folder, tx), "status": lambda: status(db, folder)}[command]()
+    if any(c in db for c in "*?["):
+        {"up": lambda: fleet_up(db, folder, tx, jobs), "status": lambda: fleet_status(db, folder)}[command]()
+    else:
+        {"up": lambda: up(db, folder, tx), "status": lambda: status(db, folder)}[command]()

@@ -7,12 +7,14 @@ import json
 import textwrap
 from pathlib import Path
 
-from .stats import Case, Estimate, estimate, paired_ratio
+from .stats import Case, Estimate, estimate, paired_ratio, per_second
 
+PER_SECOND = "databases/s"
 # The budget (goals for the code, read from a full run): (workload, tool measured, compared with,
-# at most, text). Compared with the floor or a peer: the median of per-round ratios; with None: the
-# median seconds. The panel's steps are named for the sizes of a full run (tiny mode has others:
-# there these targets are not measured).
+# limit, text). Compared with the floor or a peer: the median of per-round ratios, at most the
+# limit; with None: the median seconds, at most the limit; with PER_SECOND: the median of the
+# databases handled per second, round by round, at least the limit. The panel's steps are named
+# for the sizes of a full run (tiny mode has others: there these targets are not measured).
 BUDGET = (
     ("up", "vfmigrate", "floor", 1.05, "≤ 1.05× the floor"),
     ("data", "vfmigrate", "floor", 1.03, "≤ 1.03× the floor"),
@@ -25,6 +27,10 @@ BUDGET = (
     ("rebuild", "vfmigrate", "floor", 1.2, "≤ 1.2× the hand-written rebuild"),
     ("panel", "redraw 500", None, 0.025, "≤ 25 ms"),
     ("panel", "redraw 10,000", None, 0.150, "≤ 150 ms"),
+    ("fleet", "vfmigrate", "floor", 1.25, "≤ 1.25× the floor (sqlite3 in a pool of 2 processes)"),
+    ("fleet", "vfmigrate", PER_SECOND, 150, "≥ 150 databases/s"),
+    ("fleet-tx-all", "vfmigrate", PER_SECOND, 600, "≥ 600 databases/s"),
+    ("fleet-status", "vfmigrate", None, 1.0, "≤ 1 s"),
 )
 
 
@@ -34,7 +40,8 @@ def _interval(e: Estimate | None) -> list[float] | None:
 
 def rows(results: dict[str, list[Case]], labels: dict[str, str]) -> list[dict]:
     """One row per workload and tool: its times, their median, and its ratio to its base in its
-    workload, the floor (the median of the per-round ratios, with its 95 % confidence interval)."""
+    workload, the floor (the median of the per-round ratios, with its 95 % confidence interval);
+    in the fleet workloads, its databases per second as well (with theirs)."""
     out = []
     for workload, cases in results.items():
         by_tool = {c.tool: c for c in cases}
@@ -42,10 +49,15 @@ def rows(results: dict[str, list[Case]], labels: dict[str, str]) -> list[dict]:
             median = estimate(case.times)
             base = by_tool.get(case.base)
             ratio = paired_ratio(case.times, base.times) if base else None
-            out.append({"workload": workload, "label": labels[workload], "tool": case.tool, "rounds": len(case.times),
-                        "median_s": median.median if median else None, "base": case.base,
-                        "ratio": ratio.median if ratio else None, "ratio_ci": _interval(ratio),
-                        "times_s": case.times, "error": case.error})
+            row = {"workload": workload, "label": labels[workload], "tool": case.tool, "rounds": len(case.times),
+                   "median_s": median.median if median else None, "base": case.base,
+                   "ratio": ratio.median if ratio else None, "ratio_ci": _interval(ratio),
+                   "times_s": case.times, "error": case.error}
+            if case.databases:
+                rate = per_second(case.databases, case.times)
+                row |= {"databases": case.databases, "per_second": rate.median if rate else None,
+                        "per_second_ci": _interval(rate)}
+            out.append(row)
     return out
 
 
@@ -54,14 +66,19 @@ def targets(results: dict[str, list[Case]], labels: dict[str, str]) -> list[dict
     with its 95 % confidence interval, and whether it is met (the median at most the limit)."""
     out = []
     for workload, tool, against, limit, text in (t for t in BUDGET if t[0] in results):
-        times = {c.tool: c.times for c in results[workload]}
+        cases = {c.tool: c for c in results[workload]}
+        times = {name: c.times for name, c in cases.items()}
         ours = times.get(tool) or []
-        found = estimate(ours) if against is None else paired_ratio(ours, times.get(against) or [])
+        if against == PER_SECOND:
+            found = per_second(cases[tool].databases, ours) if tool in cases else None
+        else:
+            found = estimate(ours) if against is None else paired_ratio(ours, times.get(against) or [])
         value = found.median if found else None
+        met = None if value is None else value >= limit if against == PER_SECOND else value <= limit
         out.append({"target": f"{labels[workload]}: {tool} {text}", "workload": workload, "tool": tool,
                     "against": against, "limit": limit, "value": value, "ci": _interval(found),
-                    "rounds": found.n if found else 0, "met": None if value is None else value <= limit,
-                    "missing": [t for t in (tool, against) if t and not times.get(t)]})
+                    "rounds": found.n if found else 0, "met": met,
+                    "missing": [t for t in (tool, against) if t and t != PER_SECOND and not times.get(t)]})
     return out
 
 
@@ -77,16 +94,20 @@ def _ci(ci: list[float] | None) -> str:
 
 def table(rows: list[dict], base: str = "floor") -> str:
     """The table as text: workload, tool, rounds, median, ratio to the base (the floor) and its
-    interval."""
+    interval; when a fleet workload is in it, a column of databases per second (median)."""
     head = f"× {base}"
     w, t, x = max([len(r["label"]) for r in rows] + [8]), max([len(r["tool"]) for r in rows] + [9]), max(len(head), 7)
-    out, previous = [f"{'workload':{w}}  {'tool':{t}}  {'rounds':>6}  {'median':>9}  {head:>{x}}  95% CI"], None
+    rates = any("per_second" in r for r in rows)
+    rate_head = f"  {'db/s':>6}" if rates else ""
+    out = [f"{'workload':{w}}  {'tool':{t}}  {'rounds':>6}  {'median':>9}{rate_head}  {head:>{x}}  95% CI"]
+    previous = None
     for r in rows:
         left = f"{'' if r['label'] == previous else r['label']:{w}}  {r['tool']:{t}}"
         previous = r["label"]
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        rate = "" if not rates else f"  {'-' if r.get('per_second') is None else format(r['per_second'], '.0f'):>6}"
         out.append(f"{left}  left out: {r['error']}" if r["error"] else
-                   f"{left}  {r['rounds']:>6}  {seconds(r['median_s']):>9}  {ratio:>{x}}  {_ci(r['ratio_ci'])}")
+                   f"{left}  {r['rounds']:>6}  {seconds(r['median_s']):>9}{rate}  {ratio:>{x}}  {_ci(r['ratio_ci'])}")
     return "\n".join(out)
 
 
@@ -97,8 +118,11 @@ def targets_text(found: list[dict]) -> str:
         if t["value"] is None:
             shown = f"not measured ({' and '.join(t['missing'])} did not run)"
         else:
-            shown = f"{t['value']:.2f}×" if t["against"] else seconds(t["value"])
-            ci = t["ci"] and (_ci(t["ci"]) if t["against"] else f"{seconds(t['ci'][0])}–{seconds(t['ci'][1])}")
+            if t["against"] == PER_SECOND:
+                shown, ci = f"{t['value']:.0f} {PER_SECOND}", t["ci"] and f"{t['ci'][0]:.0f}–{t['ci'][1]:.0f}"
+            else:
+                shown = f"{t['value']:.2f}×" if t["against"] else seconds(t["value"])
+                ci = t["ci"] and (_ci(t["ci"]) if t["against"] else f"{seconds(t['ci'][0])}–{seconds(t['ci'][1])}")
             rounds = f"{t['rounds']} round{'s' if t['rounds'] != 1 else ''}"
             shown += f" (95% CI {ci}, {rounds})" if ci else f" ({rounds})"
         lines.append(f"  {mark}  {t['target']}: {shown}")

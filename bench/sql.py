@@ -44,6 +44,33 @@ def count_small_tables(db: Path) -> int:
                             ).fetchone()[0]
 
 
+def make_tenant_db(path: Path, rows: int = 20) -> None:
+    """A small database, the one every tenant of a fleet starts from: ``accounts(id, name,
+    email)`` with ``rows`` rows."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT)")
+        conn.execute("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?) "
+                     "INSERT INTO accounts SELECT x, printf('Tenant user %d', x), printf('u%d@example.org', x) FROM n",
+                     (rows,))
+
+
+def fleet_not_migrated(tenants: Path, count: int, migrations: int) -> str:
+    """What a fleet ``up`` left undone in ``tenants`` ("" when nothing): ``count`` databases, each
+    with the ``migrations`` small tables and as many tracking rows."""
+    found = sorted(tenants.glob("*.db"))
+    if len(found) != count:
+        return f"{len(found):,} of the {count:,} databases are there"
+    for db in found:
+        with closing(sqlite3.connect(db)) as conn:
+            tables, tracked = conn.execute("SELECT total(name GLOB 't_[0-9]*'), total(name = 'schema_migrations') "
+                                           "FROM sqlite_master WHERE type = 'table'").fetchone()
+            if tracked:
+                tracked = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+        if (tables, tracked) != (migrations, migrations):
+            return f"left {db.name} with {tables:.0f} of the {migrations} tables and {tracked:.0f} tracking rows"
+    return ""
+
+
 # The data migration: one ALTER and one UPDATE over every row of an existing table.
 DATA_MIGRATION = Migration(1, "add_items_c2",
                            ("ALTER TABLE items ADD COLUMN c2 TEXT", "UPDATE items SET c2 = lower(c1)"),

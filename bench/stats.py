@@ -18,7 +18,8 @@ class Case:
     """One tool in one workload. ``run`` does one run and returns its seconds (only the command
     is timed); ``setup`` runs before it, untimed. ``rounds``: how many rounds it takes part
     in (0: all of them). ``base``: the case its ratio is against, round by round (the floor; in
-    the panel's workload, the old Styler table of the same size)."""
+    the panel's workload, the old Styler table of the same size). ``databases``: how many
+    databases one run handles (the fleet workloads), for its rate in databases per second."""
 
     tool: str
     run: Callable[[], float]
@@ -27,6 +28,7 @@ class Case:
     times: list[float] = field(default_factory=list)
     error: str = ""
     base: str = "floor"
+    databases: int = 0
 
 
 def run_rounds(cases: list[Case], rounds: int, say: Callable[[str], None] = print) -> None:
@@ -85,3 +87,9 @@ def paired_ratio(times: list[float], base: list[float]) -> Estimate | None:
     """``times`` against ``base`` round by round: the median of time ÷ base's time in the same
     round, over the rounds both ran in (the first ones: see :func:`run_rounds`)."""
     return estimate([t / b for t, b in zip(times, base, strict=False) if b > 0])
+
+
+def per_second(count: int, times: list[float]) -> Estimate | None:
+    """``count`` databases (or anything) a run, over each run's seconds: the median rate, with its
+    interval (the rate of the median time, as a rate falls as the time grows)."""
+    return estimate([count / t for t in times if t > 0])

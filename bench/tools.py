@@ -10,6 +10,8 @@ from pathlib import Path
 from .sql import Migration
 
 FLOOR_SCRIPT = Path(__file__).resolve().parent / "floor.py"
+DATABASE = "db.sqlite"  # a tool's database, in its folder
+FLEET = "tenants/*.db"  # the fleet workloads' databases, a pattern (the floor and vfmigrate only)
 
 
 def _sql(stmts: tuple[str, ...]) -> str:
@@ -41,7 +43,9 @@ class Tool:
         raise NotImplementedError
 
     def command(self, folder: Path, *args: str) -> list[str]:
-        """The argv that runs the tool with ``args`` on ``folder``'s migrations and database."""
+        """The argv that runs the tool with ``args`` on ``folder``'s migrations and database (the
+        floor and vfmigrate take ``database=``: another file under ``folder``, or a fleet's
+        pattern, :data:`FLEET`)."""
         raise NotImplementedError
 
     def up(self, folder: Path, *args: str) -> list[str]:
@@ -60,8 +64,8 @@ class Floor(Tool):
     def files(self, m: Migration, width: int) -> list[tuple[str, str]]:
         return [(f"{m.version:0{width}d}_{m.name}.sql", _sql(m.up))]
 
-    def command(self, folder: Path, *args: str) -> list[str]:
-        return [self.exe, str(FLOOR_SCRIPT), *args, str(folder / "db.sqlite"), str(self.mig(folder))]
+    def command(self, folder: Path, *args: str, database: str = DATABASE) -> list[str]:
+        return [self.exe, str(FLOOR_SCRIPT), *args, str(folder / database), str(self.mig(folder))]
 
 
 class Vfmigrate(Tool):
@@ -74,8 +78,8 @@ class Vfmigrate(Tool):
         return [(f"{stem}.sql", f"-- Migration: {stem}\n-- Description: {m.name.replace('_', ' ')}\n-- Author: bench\n"
                  f"\n-- === UP MIGRATION ===\n{_sql(m.up)}\n-- === DOWN MIGRATION ===\n{_sql(m.down)}")]
 
-    def command(self, folder: Path, *args: str) -> list[str]:
-        return [self.exe, "--database", str(folder / "db.sqlite"), "--migrations", str(self.mig(folder)), *args]
+    def command(self, folder: Path, *args: str, database: str = DATABASE) -> list[str]:
+        return [self.exe, "--database", str(folder / database), "--migrations", str(self.mig(folder)), *args]
 
 
 class Yoyo(Tool):
@@ -134,3 +138,8 @@ class Dbmate(Tool):
     def command(self, folder: Path, *args: str) -> list[str]:
         return [self.exe, "--url", f"sqlite:{folder / 'db.sqlite'}", "--migrations-dir", str(self.mig(folder)),
                 "--no-dump-schema", *args]
+
+
+def floor_and_vfmigrate(tools: list[Tool]) -> tuple[Tool, Tool]:
+    """The two tools every workload runs: the floor and vfmigrate."""
+    return next(t for t in tools if isinstance(t, Floor)), next(t for t in tools if isinstance(t, Vfmigrate))

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fleet import FLEET_JOBS, fleet, fleet_status
 from .sql import (DATA_MIGRATION, REBUILD_BY_HAND, REBUILD_START, REBUILD_WANT, Migration, count_small_tables,
                   data_migrated, make_items_db, many_migrations, not_rebuilt, small_migrations)
 from .stats import BenchError, Case, run_rounds
-from .tools import Tool, Vfmigrate
+from .tools import Tool, floor_and_vfmigrate
 
 
 @dataclass(frozen=True)
@@ -24,20 +25,24 @@ class Sizes:
     files: tuple[int, int]  # migration files of the two `status` over many files (1 % of them pending)
     rows: int  # rows of the data migration and of the rebuild
     panel: tuple[int, int]  # migration files of the panel's two sizes (1 % of them pending)
+    fleet: tuple[int, int]  # the fleet's tenant databases, and the small migrations applied to each
     # up and the data migration have the tightest targets (1.05x and 1.03x the floor) and the
     # noisiest times (fsync; an UPDATE's CPU time): the floor and vfmigrate run this many times
     # the rounds there, the peers the rounds alone.
     paired: int
 
 
-FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, panel=(500, 10_000), paired=4)
-TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, panel=(40, 80), paired=1)
+FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, panel=(500, 10_000), fleet=(1_000, 10),
+             paired=4)
+TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, panel=(40, 80), fleet=(20, 3), paired=1)
 WORKLOADS = ("up", "up-tx-all", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k", "rebuild",
-             "panel")
-# What --tiny runs unless --only says otherwise: not up --tx all, the rebuild and the panel yet,
-# as tests/test_bench_smoke.py pins the list of workloads (`--tiny --only rebuild` runs it; the
-# panel needs the notebook extra, pandas and ipywidgets, installed into the bench's environment).
-TINY_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("up-tx-all", "rebuild", "panel"))
+             "panel", "fleet", "fleet-tx-all", "fleet-status")
+# What --tiny runs unless --only says otherwise: not up --tx all, the rebuild, the panel and the
+# fleet yet, as tests/test_bench_smoke.py pins the list of workloads and of targets (`--tiny --only
+# rebuild` runs it; the panel needs the notebook extra, pandas and ipywidgets, installed into the
+# bench's environment).
+TINY_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("up-tx-all", "rebuild", "panel", "fleet", "fleet-tx-all",
+                                                         "fleet-status"))
 # The panel's steps (bench/panel_worker.py), each timed at both sizes against "styler", the old table.
 PANEL_STEPS = ("read", "styler", "redraw", "refresh")
 PANEL_WORKER = Path(__file__).resolve().parent / "panel_worker.py"
@@ -49,7 +54,11 @@ def labels(sizes: Sizes) -> dict[str, str]:
             "cold-status": f"cold status, {sizes.cold} applied", "status": f"status, {sizes.small} applied",
             "noop-up": f"no-op up, {sizes.small} applied", "status-1k": f"status, {sizes.files[0]:,} files",
             "status-10k": f"status, {sizes.files[1]:,} files", "rebuild": f"rebuild, {sizes.rows:,} rows",
-            "panel": f"panel, {sizes.panel[0]:,} and {sizes.panel[1]:,} migrations"}
+            "panel": f"panel, {sizes.panel[0]:,} and {sizes.panel[1]:,} migrations",
+            "fleet": f"fleet up --jobs {FLEET_JOBS}, {sizes.fleet[0]:,} databases × {sizes.fleet[1]} migrations",
+            "fleet-tx-all": f"fleet up --jobs {FLEET_JOBS} --tx all, {sizes.fleet[0]:,} databases × "
+                            f"{sizes.fleet[1]} migrations",
+            "fleet-status": f"fleet status, {sizes.fleet[0]:,} databases up to date"}
 
 
 class Bench:
@@ -131,14 +140,10 @@ def up(b: Bench, tx: str = "file") -> list[Case]:
     have no such mode to compare), in folders of their own, so that ``status`` and ``noop-up`` find
     the database the per-migration ``up`` left."""
     migrations = small_migrations(b.sizes.small)
-    tools, migration_set = (b.tools, "small") if tx == "file" else (_floor_and_vfmigrate(b), f"small-tx-{tx}")
+    tools, migration_set = (b.tools, "small") if tx == "file" else (floor_and_vfmigrate(b.tools), f"small-tx-{tx}")
     return _up_each_round(b, [(t, b.folder(migration_set, t, migrations)) for t in tools],
                           lambda db, tool: expect_tables(db, len(migrations), tool), paired=b.sizes.paired,
                           up_args=() if tx == "file" else ("--tx", tx))
-
-
-def _floor_and_vfmigrate(b: Bench) -> list[Tool]:
-    return [next(t for t in b.tools if t.name == "floor"), next(t for t in b.tools if isinstance(t, Vfmigrate))]
 
 
 def data(b: Bench) -> list[Case]:
@@ -175,7 +180,7 @@ def _on_applied(b: Bench, migration_set: str, count: int, command: str) -> list[
 def _many_applied(b: Bench, count: int) -> Path:
     """vfmigrate's folder of ``count`` files of :func:`many_migrations`, 99 % of them applied by
     vfmigrate itself (untimed, once); 1 % (at least one) pending."""
-    vfm = _floor_and_vfmigrate(b)[1]
+    vfm = floor_and_vfmigrate(b.tools)[1]
     folder = b.folder(f"files-{count}", vfm, many_migrations(count))
     if not (folder / "db.sqlite").exists():
         try:
@@ -189,7 +194,7 @@ def _many_applied(b: Bench, count: int) -> Path:
 def status_files(b: Bench, count: int) -> list[Case]:
     """``status`` over ``count`` files, 1 % of them pending: vfmigrate, and the floor reading the
     same folder and database. The peers are not run here (no target reads them)."""
-    floor, vfm = _floor_and_vfmigrate(b)
+    floor, vfm = floor_and_vfmigrate(b.tools)
     folder = _many_applied(b, count)
     commands = {tool.name: tool.status(folder) for tool in (floor, vfm)}
     cases = [Case(name, lambda argv=argv: b.timed(argv, folder)) for name, argv in commands.items()]
@@ -201,7 +206,7 @@ def rebuild(b: Bench) -> list[Case]:
     """``up`` of the rebuild ``vfmigrate diff`` writes (once, untimed) on a copy of a table of
     ``rows`` rows at version 1, against the floor running the same rebuild written by hand. No
     peers: they cannot generate it."""
-    floor, vfm = _floor_and_vfmigrate(b)
+    floor, vfm = floor_and_vfmigrate(b.tools)
     template, folder = b.work / "rebuild.sqlite", b.folder("rebuild", vfm, [REBUILD_START])
     if not template.exists():
         fresh(folder)
@@ -228,7 +233,7 @@ def panel(b: Bench) -> list[Case]:
     status read, the old Styler table (the baseline), the panel's redraw and a whole Refresh. Each
     step is timed around the call alone, in the same rounds at both sizes; its ratio is against
     the Styler table of the same size."""
-    floor, vfm = _floor_and_vfmigrate(b)
+    floor, vfm = floor_and_vfmigrate(b.tools)
     names = {(step, i): f"{step} {count:,}" for i, count in enumerate(b.sizes.panel) for step in PANEL_STEPS}
     argv = [floor.exe, "-I", str(PANEL_WORKER)]  # -I: the checkout's folders are not on sys.path
     for count in b.sizes.panel:
@@ -279,4 +284,7 @@ RUN: dict[str, Callable[[Bench], list[Case]]] = {
     "status-10k": lambda b: status_files(b, b.sizes.files[1]),
     "rebuild": rebuild,
     "panel": panel,
+    "fleet": fleet,
+    "fleet-tx-all": lambda b: fleet(b, "all"),
+    "fleet-status": fleet_status,
 }

@@ -117,12 +117,15 @@ class Migration:
 
 
 def validate_all(migrations: list[Migration]) -> None:
-    """:meth:`Migration.validate` of each, with one parser database for all of them."""
+    """:meth:`Migration.validate` of each not checked yet, with one parser database for all of
+    them (none when every one was checked before: a fleet checks its files once for all)."""
+    unchecked = [m for m in migrations if not m.checked]
+    if not unchecked:
+        return
     with SyntaxChecker() as check:
-        for m in migrations:
-            if not m.checked:
-                check(m.filename, [("up", m.up), ("down", m.down)])
-                m.checked = True
+        for m in unchecked:
+            check(m.filename, [("up", m.up), ("down", m.down)])
+            m.checked = True
 
 
 def normalize(text: str) -> str:
