@@ -29,17 +29,24 @@ def needs_database(args: argparse.Namespace) -> bool:
     return command not in ("create", "check")
 
 
-def add_target_options(parser: argparse.ArgumentParser, default) -> None:
-    """Options naming the database; accepted before or after the command word."""
+def add_target_options(parser: argparse.ArgumentParser, default, *, token: bool = False) -> None:
+    """Options naming the database; accepted before or after the command word. ``token``: also
+    ``--auth-token`` (the command line only: in a notebook, a token typed in a cell would be
+    saved with it, so the magics take it from VFMIGRATE_AUTH_TOKEN)."""
     group = parser.add_argument_group("database selection")
-    group.add_argument("--database", metavar="PATH", default=default,
-                       help="SQLite file to migrate (env DATABASE_PATH)")
+    group.add_argument("--database", metavar="PATH|URL", default=default,
+                       help="SQLite file to migrate, a pattern over files (a fleet), or a Turso/libSQL server: "
+                       "http://HOST:PORT, https://HOST or libsql://HOST (env DATABASE_PATH)")
     group.add_argument("--migrations", metavar="DIR", default=default,
                        help="folder of NNN_name.sql files (env MIGRATIONS_DIR; default: migrations)")
     group.add_argument("--db", metavar="NAME", default=default,
                        help="a database named under [tool.vfmigrate.databases] in pyproject.toml")
     group.add_argument("--busy-timeout", metavar="SECONDS", type=_seconds, default=default,
                        help="how long to wait for another writer's lock (env VFMIGRATE_BUSY_TIMEOUT; default 30)")
+    if token:
+        group.add_argument("--auth-token", metavar="TOKEN", default=default,
+                           help="the server's auth token, for a URL --database (env VFMIGRATE_AUTH_TOKEN, which keeps "
+                           "it out of the process list)")
 
 
 
@@ -78,7 +85,7 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
         description="SQLite schema migrations: apply, roll back, dry-run and report.",
         epilog="Databases and folders may also come from [tool.vfmigrate] in pyproject.toml.",
     )
-    add_target_options(parser, None)
+    add_target_options(parser, None, token=with_cli_flags)
     if with_cli_flags:
         parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
         parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (the rest goes "
@@ -87,7 +94,7 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
-        add_target_options(p, argparse.SUPPRESS)
+        add_target_options(p, argparse.SUPPRESS, token=with_cli_flags)
         return p
 
     up = command("up", "apply every pending migration, in version order")

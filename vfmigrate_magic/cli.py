@@ -45,7 +45,7 @@ def _run(args, prog: str, results: list) -> tuple[int, MigrationError | None]:
     try:
         settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None),
-                                  tx=getattr(args, "tx", None),
+                                  tx=getattr(args, "tx", None), auth_token=args.auth_token,
                                   need_database=needs_database(args))
         if settings.fleet and args.command in FLEET_COMMANDS:
             return _cmd_fleet(args, settings, results), None
@@ -71,7 +71,7 @@ def _print_result(result) -> None:
 
 def _heading(settings: config.Settings, target: config.Target) -> None:
     if len(settings.targets) > 1 or target.name:
-        print(f"{target.name or 'database'}: {display_path(str(target.database))}", flush=True)
+        print(f"{target.name or 'database'}: {target.location}", flush=True)
 
 
 def _cmd_up(args, settings: config.Settings, results: list) -> int:
@@ -202,9 +202,9 @@ def _cmd_backups(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         found = commands.backups(target)
         results.append((target, found))
-        where = display_path(str(target.database))
-        print(f"{target.label}: " + (f"{plural(len(found), 'backup')} beside {where}, oldest first" if found
-                                     else f"no backups beside {where}"))
+        where = f"beside {display_path(str(target.database))}" if target.url is None else "in .vfmigrate"
+        print(f"{target.label}: " + (f"{plural(len(found), 'backup')} {where}, oldest first" if found
+                                     else f"no backups {where}"))
         for backup in found:
             print(f"  {backup}")
     return EXIT_OK

@@ -19,12 +19,13 @@ class FleetRun:
 
 
 def _target(target: Target) -> dict:
-    return {"name": target.name, "path": str(target.database) if target.database is not None else None}
+    found = {"name": target.name, "path": str(target.database) if target.database is not None else None}
+    return found if target.url is None else {**found, "url": target.location}
 
 
 def _name(target: Target) -> str:
-    """How a row of a list that spans databases names its database: configured name, else path."""
-    return target.name or str(target.database)
+    """How a row of a list that spans databases names its database: configured name, else path (or URL)."""
+    return target.name or (target.location if target.url is not None else str(target.database))
 
 
 def _status(target: Target, report) -> dict:

@@ -16,10 +16,12 @@ wrapper anyway, its children are recorded at start and stopped by their own pids
 
 from __future__ import annotations
 
+import http.server
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -170,3 +172,35 @@ def turso_server(tursodb: Path, tmp_path: Path):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_token(monkeypatch):
+    """No token from the environment unless a test sets one."""
+    monkeypatch.delenv("VFMIGRATE_AUTH_TOKEN", raising=False)
+
+
+@pytest.fixture
+def refusing_server():
+    """A server that answers every request 401 and echoes the Authorization header it got,
+    as a careless proxy might (tursodb has no authentication to refuse a token with)."""
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = f'{{"message": "bad token: {self.headers.get("Authorization")}"}}'.encode()
+            self.send_response(401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-import http.server
 import logging
 import re
 import threading
+from pathlib import Path
 
 import pytest
 
 from vfmigrate_magic.engine.errors import ConfigError, MigrationFailed
-from vfmigrate_magic.engine.hrana import (
-    HranaClient, MigrationBatch, MigrationOutcome, ServerError, Step, endpoint, not_, ok,
-)
-from vfmigrate_magic.engine.statements import split_statements
+from vfmigrate_magic.engine.files import Migration
+from vfmigrate_magic.engine.hrana import HranaClient, ServerError, Step, endpoint, not_, ok
+from vfmigrate_magic.engine.remote_batch import MigrationBatch, MigrationOutcome
 
 from .conftest import free_port, skip_without_tursodb
 
@@ -23,10 +22,19 @@ skip_without_tursodb()
 TOKEN = "s3cret-Token-0123456789"
 
 
-def migration(version: int, sql: str, *, direction: str = "up", dry_run: bool = False) -> MigrationBatch:
-    file = f"{version:03d}_remote.sql"
-    return MigrationBatch(file, version, "remote", f"checksum-{version}", split_statements(sql, file=file),
-                          direction=direction, dry_run=dry_run)
+class migration:
+    """Migration ``version`` with ``sql`` as its UP (or DOWN) section, as a batch of its own;
+    ``run`` returns its one outcome."""
+
+    def __init__(self, version: int, sql: str, *, direction: str = "up", dry_run: bool = False) -> None:
+        up, down = (sql, "") if direction == "up" else ("", sql)
+        self.version = version
+        self.migration = Migration(version, "remote", Path(f"{version:03d}_remote.sql"), up, down)
+        self.batch = MigrationBatch([self.migration], direction=direction, dry_run=dry_run)
+
+    def run(self, client: HranaClient) -> MigrationOutcome:
+        [outcome] = self.batch.run(client)
+        return outcome
 
 
 def names(client: HranaClient) -> list[str]:
@@ -65,18 +73,20 @@ def test_batch_steps_run_by_their_conditions(client):
 
 
 def test_migration_batch_applies_statements_and_tracking_row_together(client):
-    outcome = migration(1, """
+    first = migration(1, """
         CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
         INSERT INTO items (name) VALUES ('a'), ('b');
         UPDATE items SET name = upper(name) WHERE name = 'a';
-    """).run(client)
+    """)
+    outcome = first.run(client)
     assert outcome.skipped is False
     assert outcome.rows_changed == (0, 2, 1)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", outcome.applied_at)
     assert isinstance(outcome.execution_time_ms, int) and 0 <= outcome.execution_time_ms < 10_000
     assert client.execute("SELECT name FROM items ORDER BY id").rows == (("A",), ("b",))
     assert client.execute("SELECT version, name, applied_at, checksum, execution_time_ms FROM schema_migrations"
-                          ).rows == ((1, "remote", outcome.applied_at, "checksum-1", outcome.execution_time_ms),)
+                          ).rows == ((1, "remote", outcome.applied_at, first.migration.checksum,
+                                      outcome.execution_time_ms),)
     assert client.batch([Step("SELECT 1", condition={"type": "is_autocommit"})]).results[0] is not None
 
 
@@ -233,32 +243,6 @@ def test_no_server_is_one_line_without_the_token(caplog):
                                  "and that the server runs")
     assert TOKEN not in repr(hrana) and TOKEN not in caplog.text and f"{url}/v2/pipeline" in caplog.text
     assert repr(hrana) == f"HranaClient({url!r}, auth_token='<hidden>', timeout=5)"
-
-
-@pytest.fixture
-def refusing_server():
-    """A server that answers every request 401 and echoes the Authorization header it got,
-    as a careless proxy might (tursodb has no authentication to refuse a token with)."""
-
-    class Refuse(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = f'{{"message": "bad token: {self.headers.get("Authorization")}"}}'.encode()
-            self.send_response(401)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Refuse)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_refused_token_is_one_line_without_the_token(refusing_server):

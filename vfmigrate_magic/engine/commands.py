@@ -51,7 +51,17 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
     A dry run counts the rows each statement puts at risk (``RunReport.findings``).
     ``migrations``: the folder's files, already read (a fleet reads them once for every
     database). ``follow``: ``on_statement``, ``on_wait`` and ``stop`` (see :class:`.run.Hooks`).
+    A remote database (``target.url``) goes to :func:`.remote.up`: no rows at risk counted, and
+    of ``follow`` only ``stop``, between migrations.
     """
+    if target.url is not None:
+        from .files import discover
+        from .remote import up as remote_up
+
+        migrations = discover(target.migrations) if migrations is None else migrations
+        report = remote_up(target, to=to, dry_run=dry_run, tx=tx, on_start=on_start, on_result=on_result,
+                           stop=follow.get("stop"), migrations=migrations)
+        return _warn_if_empty(report, target, migrations)
     from .files import validate_all
     from .history import EventLog
     from .runner import MigrationRunner
@@ -92,7 +102,13 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
          progress_every: int = 1000, tx: str = "file", migrations: list[Migration] | None = None,
          **follow) -> RunReport:
     """Roll back the newest applied migration(s) of ``target`` (see RollbackManager);
-    ``migrations`` and ``follow`` as for :func:`up`."""
+    ``migrations`` and ``follow`` as for :func:`up`, and so is a remote database's."""
+    if target.url is not None:
+        from .remote import down as remote_down
+
+        return remote_down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=backup,
+                           backup_keep=backup_keep, tx=tx, on_start=on_start, on_result=on_result,
+                           stop=follow.get("stop"), migrations=migrations)
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
@@ -112,7 +128,12 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
 
 
 def backups(target: Target) -> list[BackupFile]:
-    """The backups beside ``target``'s database, oldest first. Read-only."""
+    """The backups beside ``target``'s database (a remote one's: in ``.vfmigrate/``), oldest
+    first. Read-only."""
+    if target.url is not None:
+        from .remote import backups as remote_backups
+
+        return remote_backups(target)
     from .backup import list_backups
 
     return list_backups(target.database)
@@ -128,6 +149,7 @@ def restore(target: Target, backup: str, *, backup_keep: int | None = None,
     from .errors import MigrationError
     from .sqlite import now_precise
 
+    _local_only(target, "restore")
     source = source_for(target.database, backup)
     require_folder(target.database)
     with EventLog(str(target.database)) as log:
@@ -149,7 +171,12 @@ def restore(target: Target, backup: str, *, backup_keep: int | None = None,
 def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
            migrations: list[Migration] | None = None) -> StatusReport:
     """The state of every migration of ``target``. Read-only; a missing database is reported
-    as not created yet (every migration pending). ``migrations`` as for :func:`up`."""
+    as not created yet (every migration pending). ``migrations`` as for :func:`up`; a remote
+    database's tracking rows are read from its server."""
+    if target.url is not None:
+        from .remote import status as remote_status
+
+        return remote_status(target, migrations=migrations)
     from .history import verified
     from .status import migration_status
 
@@ -172,6 +199,10 @@ def create(target: Target, name: str, *, up: str = "", down: str = "", author: s
 
 def history(target: Target) -> list[HistoryEvent]:
     """Every logged up, down, dry run and failure of ``target``, oldest first. Read-only."""
+    if target.url is not None:
+        from .remote import history as remote_history
+
+        return remote_history(target)
     from . import history as event_log
 
     return event_log.read(target.database)
@@ -198,6 +229,7 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
     from .lint import RiskMeter
     from .results import LintReport
 
+    _local_only(target, "lint")
     meter = RiskMeter()
     exists = target.database.exists()
     failed = ""
@@ -230,9 +262,12 @@ def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_B
     are logged in its event log, so status can say which files were verified."""
     from .verify import verify as run_verify
 
-    exists = target.database is not None and target.database.exists()
+    if target.url is not None and not all:
+        _local_only(target, "verify", "verify --all replays every migration file in memory")
+    exists = target.url is not None or (target.database is not None and target.database.exists())
     if all or not exists:
-        report = run_verify(None, target.migrations, all=all, database=str(target.database or ":memory:"))
+        shown = target.location if target.url is not None else str(target.database or ":memory:")
+        report = run_verify(None, target.migrations, all=all, database=shown)
     else:
         conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
         with _opened(conn, str(target.database), busy_timeout):
@@ -246,9 +281,16 @@ def _log_verified(target: Target, report: VerifyReport) -> None:
     from .history import EventLog
     from .sqlite import now_precise
 
-    with EventLog(str(target.database)) as log:
+    database = str(target.database)
+    if target.url is not None:  # the event log of a remote database is a local file (remote.local_base)
+        from .remote import event_log_of
+
+        log, database = event_log_of(target), target.location
+    else:
+        log = EventLog(database)
+    with log:
         for m in report.migrations:
-            log.write(HistoryEvent(now_precise(), str(target.database), m.version, m.label.partition("_")[2], "verify",
+            log.write(HistoryEvent(now_precise(), database, m.version, m.label.partition("_")[2], "verify",
                                    ExecutionMode.DRY_RUN.value, "ok" if m.ok else "failed", 0.0,
                                    error="; ".join(m.problems), checksum=m.checksum))
 
@@ -262,6 +304,7 @@ def schema(target: Target, *, at: int | None = None, busy_timeout: float = DEFAU
 
     if at is not None:
         return migrations_schema(discover(target.migrations), at)
+    _local_only(target, "schema", "schema --at VERSION gives the migration files' schema")
     if not target.database.exists():
         require_folder(target.database)
         raise DatabaseError(f"{display_path(str(target.database))}: the database does not exist yet; "
@@ -280,10 +323,19 @@ def diff(target: Target, want: str, *, name: str = "schema_change", print_only: 
     from .files import discover
 
     if from_database:
+        _local_only(target, "diff --from-database", "diff without it starts from the migration files' schema")
         current = schema(target, busy_timeout=busy_timeout)
     else:  # a folder not made yet holds no migrations: the first one starts from nothing
         current = migrations_schema(discover(target.migrations) if target.migrations.exists() else [])
     return write_diff(target, want, current, name=name, print_only=print_only, author=author)
+
+
+def _local_only(target: Target, what: str, hint: str = "") -> None:
+    """Refuse ``what`` on a remote database (RemoteNotSupported), before anything is asked of it."""
+    if target.url is not None:
+        from .remote import refuse
+
+        refuse(target, what, hint)
 
 
 def _with_findings(report: RunReport, watch) -> RunReport:

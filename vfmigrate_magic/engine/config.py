@@ -2,9 +2,12 @@
 
 One function, :func:`resolve`, applies the order every front end uses:
 explicit argument > environment (``DATABASE_PATH``, ``MIGRATIONS_DIR``,
-``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``, ``VFMIGRATE_BACKUP_KEEP``, ``VFMIGRATE_TX``) >
-``[tool.vfmigrate]`` in the nearest ``pyproject.toml`` > defaults. ``--db NAME`` picks a
-configured database; ``--database`` and ``--migrations`` then override its fields.
+``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``, ``VFMIGRATE_BACKUP_KEEP``, ``VFMIGRATE_TX``,
+``VFMIGRATE_AUTH_TOKEN``) > ``[tool.vfmigrate]`` in the nearest ``pyproject.toml`` > defaults.
+``--db NAME`` picks a configured database; ``--database`` and ``--migrations`` then override its
+fields. A database is a file, a pattern over files (a fleet), or a server's URL
+(``http://HOST:PORT``, ``https://HOST``, ``libsql://HOST``), which is never expanded or joined
+to a folder; a token for the server comes from the argument or ``VFMIGRATE_AUTH_TOKEN`` only.
 
 ```toml
 [tool.vfmigrate]
@@ -14,7 +17,7 @@ backup_keep = 10           # keep the newest 10 backups of each database (defaul
 tx = "file"                # a transaction per migration; "all": one for the whole run
 
 [tool.vfmigrate.databases.settings]
-path = "data/settings.db"            # relative to this pyproject.toml
+path = "data/settings.db"            # relative to this pyproject.toml; or a URL, "libsql://HOST"
 migrations = "migrations/settings"   # default: migrations/<name>
 ```
 """
@@ -23,8 +26,9 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError
@@ -35,20 +39,35 @@ DEFAULT_MIGRATIONS = "migrations"
 TOP_KEYS = {"databases", "busy_timeout", "backup", "backup_keep", "tx"}
 DB_KEYS = {"path", "migrations"}
 MAX_BUSY_TIMEOUT = 86400.0  # one day
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One database and its migrations folder. ``database`` is None only for commands that
-    need no database (``create``, ``check``) when none was named."""
+    """One database and its migrations folder. ``database`` is the SQLite file; it is None for
+    a remote database (``url``: a Turso or libSQL server, with its ``auth_token``, which no
+    repr shows) and for commands that need no database (``create``, ``check``) when none was
+    named."""
 
     database: Path | None
     migrations: Path
     name: str | None = None
+    url: str | None = None
+    auth_token: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def location(self) -> str:
+        """Where the database is, as messages show it: the server's URL (without credentials),
+        or the file's path (the migrations folder's when there is no database)."""
+        if self.url is not None:
+            from .hrana import shown_url
+
+            return shown_url(self.url)
+        return display_path(str(self.database if self.database is not None else self.migrations))
 
     @property
     def label(self) -> str:
-        return self.name or display_path(str(self.database if self.database is not None else self.migrations))
+        return self.name or self.location
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +139,15 @@ def resolve(
     cwd: str | os.PathLike[str] | None = None,
     config_file: str | os.PathLike[str] | None = None,
     need_database: bool = True,
+    auth_token: str | None = None,
 ) -> Settings:
     """Resolve settings from arguments, environment, ``pyproject.toml`` and defaults.
 
     Reads files only. Raises ConfigError for an unknown database name, a bad config file, a
-    value of the wrong type, or (with ``need_database``) a combination that names no
-    database; without it, the migrations folder alone is a target (``create``, ``check``).
+    value of the wrong type, a server URL that cannot be used (or carries credentials), or
+    (with ``need_database``) a combination that names no database; without it, the
+    migrations folder alone is a target (``create``, ``check``). ``auth_token`` (else
+    ``VFMIGRATE_AUTH_TOKEN``) goes to every remote target; no message ever shows it.
     """
     env = os.environ if env is None else env
     here = Path(cwd) if cwd is not None else Path.cwd()
@@ -144,7 +166,9 @@ def resolve(
     tx_mode = _tx(tx, env, table, shown)
     keep = _backup_keep(env, table, shown)
 
-    arg_db = Path(database) if database is not None else None
+    given = database if database is not None else (env.get("DATABASE_PATH") or None)
+    url = str(given) if is_url(given) else None
+    arg_db = Path(database) if database is not None and url is None else None
     arg_mig = Path(migrations) if migrations is not None else None
     env_db = env.get("DATABASE_PATH") or None
     env_mig = env.get("MIGRATIONS_DIR") or None
@@ -155,14 +179,21 @@ def resolve(
             known = f"; configured: {', '.join(names)}" if names else ""
             raise ConfigError(f"unknown database {db!r}{where}{_did_you_mean(db, names)}{known}")
         chosen = configured[db]
-        targets = (Target(
-            database=(here / arg_db) if arg_db else chosen.database,
-            migrations=(here / arg_mig) if arg_mig else chosen.migrations,
-            name=db,
-        ),)
+        if database is not None:  # --database replaces the configured file or URL
+            chosen = replace(chosen, database=here / arg_db if url is None else None,
+                             url=_checked_url(url, "--database") if url is not None else None)
+        targets = (replace(chosen, migrations=(here / arg_mig) if arg_mig else chosen.migrations),)
+    elif url is not None:
+        url = _checked_url(url, "--database" if database is not None else "DATABASE_PATH")
+        match = next((t for t in configured.values() if t.url == url), None)
+        if arg_mig is not None or env_mig is not None:
+            folder = here / (arg_mig or Path(env_mig))
+        else:
+            folder = match.migrations if match is not None else here / DEFAULT_MIGRATIONS
+        targets = (Target(None, folder, match.name if match else None, url=url),)
     elif arg_db is not None or env_db is not None:
         path = here / (arg_db or Path(env_db))
-        match = next((t for t in configured.values() if _same(t.database, path)), None)
+        match = next((t for t in configured.values() if t.database is not None and _same(t.database, path)), None)
         if arg_mig is not None or env_mig is not None:
             folder = here / (arg_mig or Path(env_mig))
         elif match is not None:
@@ -184,9 +215,46 @@ def resolve(
             "no database given: pass --database PATH (or set DATABASE_PATH), or name databases "
             "under [tool.vfmigrate.databases] in pyproject.toml"
         )
+    if any(t.url is not None for t in targets):
+        token = _auth_token(auth_token, env)
+        targets = tuple(replace(t, auth_token=token) if t.url is not None else t for t in targets)
     expanded = _expand(targets)
     return Settings(expanded, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode,
                     keep, fleet=expanded is not targets)
+
+
+def is_url(value: str | os.PathLike[str] | None) -> bool:
+    """Whether a database setting names a server (``scheme://...``) rather than a file."""
+    return isinstance(value, str) and _URL.match(value) is not None
+
+
+def _checked_url(url: str, where: str) -> str:
+    """``url`` when a Hrana client can use it; else ConfigError naming ``where`` it came from.
+    Never a pattern: fleets are files."""
+    from .hrana import endpoint, shown_url
+
+    if "*" in url:
+        raise ConfigError(f"{where}: {shown_url(url)} is a URL, and a URL cannot be a pattern (a fleet is a pattern "
+                          "over database files)")
+    try:
+        endpoint(url)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return url
+
+
+def _auth_token(argument: str | None, env: Mapping[str, str]) -> str | None:
+    """The server's token: argument > VFMIGRATE_AUTH_TOKEN > none. Surrounding blanks are
+    dropped; a token that cannot go in an HTTP header is refused without being shown."""
+    for value, where in ((argument, "--auth-token"), (env.get("VFMIGRATE_AUTH_TOKEN"), "VFMIGRATE_AUTH_TOKEN")):
+        if value is None or not value.strip():
+            continue
+        token = value.strip()
+        if not (token.isascii() and token.isprintable()) or any(c.isspace() for c in token):
+            raise ConfigError(f"{where} holds a space, a line break or a character outside ASCII, so it is not a "
+                              "token; check how it was copied")
+        return token
+    return None
 
 
 # Files beside a database that a pattern such as "tenants/*" would also match: never databases.
@@ -297,11 +365,12 @@ def _configured(table: dict, base: Path, file: str | None) -> dict[str, Target]:
                 raise ConfigError(
                     f"{file}: unknown key tool.vfmigrate.databases.{name}.{key}{_did_you_mean(key, DB_KEYS)}"
                 )
-        out[name] = Target(
-            database=base / entry["path"],
-            migrations=base / entry.get("migrations", f"{DEFAULT_MIGRATIONS}/{name}"),
-            name=name,
-        )
+        folder = base / entry.get("migrations", f"{DEFAULT_MIGRATIONS}/{name}")
+        if is_url(entry["path"]):
+            url = _checked_url(entry["path"], f"{file}: tool.vfmigrate.databases.{name}.path")
+            out[name] = Target(None, folder, name, url=url)
+        else:
+            out[name] = Target(base / entry["path"], folder, name)
     return out
 
 

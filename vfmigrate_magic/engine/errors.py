@@ -196,3 +196,25 @@ class DatabaseLocked(DatabaseError):
             "finish or stop it, or wait longer with --busy-timeout SECONDS "
             "(VFMIGRATE_BUSY_TIMEOUT). Nothing was changed."
         )
+
+
+class RemoteNotSupported(UsageError):
+    """A command or option that does not work on a remote database (a server URL) yet.
+    Raised before the server is asked anything."""
+
+    def __init__(self, url: str, what: str, hint: str = "") -> None:
+        self.url, self.what, self.hint = url, what, hint
+        super().__init__(f"{url}: {what} is not supported for a remote database yet" + (f"; {hint}" if hint else ""))
+
+
+class RemoteInterrupted(MigrationError):
+    """Interrupted (Ctrl-C) while a server ran a migration's batch. The batch is one
+    transaction on the server: it was applied whole or not at all, and only the server knows
+    which, so the message says how to find out."""
+
+    exit_code = 130
+
+    def __init__(self, file: str, url: str) -> None:
+        self.file, self.url = file, url
+        super().__init__(f"{file}: interrupted while {url} ran it; the server runs a migration whole or not at "
+                         "all: run 'vfmigrate status' to see which")

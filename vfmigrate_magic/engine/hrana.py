@@ -1,10 +1,9 @@
-"""A client for Turso and libSQL servers over Hrana 3 HTTP (JSON), and the batch that runs one
-migration with its tracking row as one transaction in one request.
+"""A client for Turso and libSQL servers over Hrana 3 HTTP (JSON).
 
 Hrana over HTTP has no interactive transaction a runner could hold open between requests
 (goose breaks on that: tursodatabase/libsql#1383). A *batch* runs its steps in order, each
 step guarded by a condition on earlier steps, so ``BEGIN IMMEDIATE`` ... ``COMMIT``, with a
-``ROLLBACK`` when a step failed, travels in one request: :class:`MigrationBatch`.
+``ROLLBACK`` when a step failed, travels in one request: :mod:`.remote_batch` builds them.
 
 What ``tursodb --sync-server`` of the npm package ``turso`` 0.6.0 answers (checked against it;
 its source is ``cli/sync_server.rs`` at tag v0.6.0 of tursodatabase/turso):
@@ -33,9 +32,16 @@ its source is ``cli/sync_server.rs`` at tag v0.6.0 of tursodatabase/turso):
   or BATCH_STEP_ERROR and messages like "Parse error: no such table: x" or "Runtime error:
   UNIQUE constraint failed: t.a (19)" (but DROP TABLE says "No such table").
 - SQL: ``sqlite_version()`` says 3.50.4; RETURNING, triggers, views, ALTER TABLE ADD/RENAME/
-  DROP COLUMN, ``julianday('now')`` (new for each statement) work. ``PRAGMA foreign_key_check``,
-  ``PRAGMA data_version`` and ``defer_foreign_keys`` do not exist; VACUUM needs a flag. The
-  schema's SQL is stored re-formatted (``create table t(a)`` reads back ``CREATE TABLE t (a)``).
+  DROP COLUMN, ``julianday('now')`` (new for each statement), ``INSERT ... SELECT`` from the
+  table it inserts into, ``PRAGMA table_info``/``foreign_key_list``/``index_list``/
+  ``integrity_check`` and ``sqlite_sequence`` work. ``PRAGMA foreign_key_check``,
+  ``PRAGMA data_version`` and ``defer_foreign_keys`` do not exist; VACUUM needs a flag; so
+  does a ``WITHOUT ROWID`` table ("an experimental feature"), and even with it no index can be
+  made on one, so each of the reference application's folders stops at its first such table.
+  The schema's SQL is stored re-formatted (``create table t(a)`` reads back ``CREATE TABLE t
+  (a)``), and an ``ALTER TABLE ... RENAME`` re-formats the stored SQL of other tables' triggers
+  too. ``PRAGMA table_info`` says pk 1 for every column of a composite primary key (SQLite: 1,
+  2, ...). The server logs each failed statement's error; never a request's headers.
 
 The auth token goes in the ``Authorization`` header only; it never appears in a message, a
 ``repr`` or a log line.
@@ -54,9 +60,7 @@ from dataclasses import KW_ONLY, dataclass
 from http.client import HTTPException
 from typing import Any
 
-from .errors import ConfigError, DatabaseError, DatabaseLocked, MigrationError, MigrationFailed, UsageError
-from .statements import Statement
-from .tracker import CREATE_TABLE, TABLE
+from .errors import ConfigError, DatabaseError, DatabaseLocked, MigrationError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +257,7 @@ class HranaClient:
             if answer["type"] == "error":
                 problem = answer["error"]
                 reason, code = str(problem.get("message")), problem.get("code")
-                if _is_locked(reason):
+                if is_locked(reason):
                     raise ServerLocked(self.url, self._scrub(reason))
                 raise ServerError(self.url, self._scrub(f"{reason} (in {_summary(what)})"), code=code)
             response = answer["response"]
@@ -281,18 +285,18 @@ def endpoint(url: str) -> str:
         parts = urllib.parse.urlsplit(url)
         parts.port  # raises ValueError for a port that is not a number
     except ValueError as exc:
-        raise ConfigError(f"{_shown(url)}: not a server URL ({exc}); use http://HOST:PORT, https://HOST "
+        raise ConfigError(f"{shown_url(url)}: not a server URL ({exc}); use http://HOST:PORT, https://HOST "
                           "or libsql://HOST") from None
     scheme = "https" if parts.scheme.lower() == "libsql" else parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{_shown(url)}: not a server URL; use http://HOST:PORT, https://HOST or libsql://HOST")
+        raise ConfigError(f"{shown_url(url)}: not a server URL; use http://HOST:PORT, https://HOST or libsql://HOST")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError(f"{parts.scheme}://{parts.hostname}: the URL carries credentials or a query; give the "
                           "server's URL alone and the token with --auth-token or VFMIGRATE_AUTH_TOKEN")
     return urllib.parse.urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """``url`` without what may hold a secret: user and password, query, fragment."""
     scheme, sep, rest = url.split("?")[0].split("#")[0].partition("//")
     netloc, slash, path = rest.partition("/")
@@ -317,7 +321,8 @@ def _http_reason(exc: urllib.error.HTTPError, url: str, has_token: bool) -> str:
     return f"the server answered HTTP {exc.code} ({_summary(body) or exc.reason})"
 
 
-def _is_locked(reason: str) -> bool:
+def is_locked(reason: str) -> bool:
+    """Whether a server's error message says another writer holds the lock (SQLITE_BUSY)."""
     lowered = reason.lower()
     return "database is locked" in lowered or "sqlite_busy" in lowered or "database is busy" in lowered
 
@@ -377,113 +382,3 @@ def _result(raw: dict[str, Any]) -> Result:
     return Result(tuple(str(c.get("name")) for c in raw["cols"]),
                   tuple(tuple(_python(v) for v in row) for row in raw["rows"]),
                   int(raw.get("affected_row_count") or 0), None if rowid is None else int(rowid))
-
-
-@dataclass(frozen=True, slots=True)
-class MigrationOutcome:
-    """What a migration batch did. ``skipped``: nothing ran because another runner got there
-    first (up: the version was applied; down: it was not). ``rows_changed``: per statement.
-    ``applied_at``/``execution_time_ms``: the tracking row written (up), by the server's clock."""
-
-    skipped: bool
-    rows_changed: tuple[int, ...] = ()
-    applied_at: str | None = None
-    execution_time_ms: int | None = None
-
-
-class MigrationBatch:
-    """One migration's UP or DOWN with its tracking row, as ONE batch (one transaction):
-
-    ``BEGIN IMMEDIATE``; ``CREATE TABLE IF NOT EXISTS schema_migrations``; the tracking row
-    (up: INSERT it, which also claims the version: a runner that comes second fails on the
-    primary key and its batch stops there; down: INSERT the bare version as a probe, which must
-    fail on the primary key, then DELETE the row); ``SELECT total_changes()`` and then each
-    statement, followed by ``SELECT total_changes()`` (rows changed per statement); up: the
-    elapsed time into the row; then ``COMMIT``, and a ``ROLLBACK`` when the COMMIT did not
-    succeed (and BEGIN did, and a transaction is still open). Every other step runs only when
-    the one before it succeeded (the DELETE: when the probe failed), so a failing statement
-    leaves nothing. A dry run ends in ROLLBACK instead of COMMIT. The probe reads any failure
-    as "the row is there": check the table's columns first (as ``VersionTracker.exists``).
-    """
-
-    def __init__(self, file: str, version: int, name: str, checksum: str, statements: Sequence[Statement], *,
-                 direction: str = "up", dry_run: bool = False) -> None:
-        self.file, self.version, self.direction, self.dry_run = file, version, direction, dry_run
-        self.steps: list[Step] = []
-        self.roles: list[Statement | str] = []  # what each step is, to read the result
-        self._add("BEGIN IMMEDIATE", role="begin", first=True)
-        self._add(CREATE_TABLE, role="table")
-        if direction == "up":
-            self._add(f"INSERT INTO {TABLE} (version, name, applied_at, checksum, execution_time_ms) "
-                      "VALUES (?, ?, strftime('%Y-%m-%d %H:%M:%S', 'now'), ?, julianday('now') * 86400000)",
-                      (version, name, checksum), role="claim")
-        else:
-            self._add(f"INSERT INTO {TABLE} (version) VALUES (?)", (version,), role="probe")
-            self._add(f"DELETE FROM {TABLE} WHERE version = ?", (version,), role="delete",
-                      condition=error(len(self.steps) - 1))
-        self._add("SELECT total_changes()", role="count")
-        for stmt in statements:
-            self._add(stmt.sql, role=stmt)
-            self._add("SELECT total_changes()", role="count")
-        if direction == "up":  # the claim stored the start time in execution_time_ms
-            self._add(f"UPDATE {TABLE} SET execution_time_ms = CAST(round(julianday('now') * 86400000 - "
-                      "execution_time_ms) AS INTEGER) WHERE version = ? RETURNING applied_at, execution_time_ms",
-                      (version,), role="time")
-        if not dry_run:
-            self._add("COMMIT", role="commit")
-        # Undo only a transaction this batch began and that is still open (SQLite rolls some
-        # errors back by itself); on tursodb an open transaction would block every client.
-        end = [not_(ok(len(self.steps) - 1))] if not dry_run else []
-        self._add("ROLLBACK", role="rollback", condition=and_(ok(0), *end, not_(IS_AUTOCOMMIT)))
-
-    def _add(self, sql: str, args: tuple[Value, ...] = (), *, role: Statement | str, first: bool = False,
-             condition: Condition | None = None) -> None:
-        if condition is None and not first:
-            condition = ok(len(self.steps) - 1)
-        self.steps.append(Step(sql, args=args, condition=condition))
-        self.roles.append(role)
-
-    def run(self, client: HranaClient, *, applied: tuple[int, ...] = ()) -> MigrationOutcome:
-        """Send the batch; see :meth:`read` for what it returns and raises."""
-        return self.read(client.batch(self.steps), client.url, applied=applied)
-
-    def read(self, result: BatchResult, url: str, *, applied: tuple[int, ...] = ()) -> MigrationOutcome:
-        """The outcome of this batch, or raise: MigrationFailed naming the statement and line
-        that failed, ServerLocked, or ServerError (``applied``: the run's earlier migrations,
-        named in MigrationFailed's message)."""
-        failures = [(i, e.message) for i, e in enumerate(result.errors) if e is not None and self.roles[i] != "probe"]
-        if not failures:
-            if self.direction == "down" and result.results[self.roles.index("probe")] is not None:
-                return MigrationOutcome(skipped=True)  # the probe went in: the version is not applied
-            return self._outcome(result)
-        failed, reason = failures[0]
-        role, last = self.roles[failed], len(self.steps) - 1
-        if failed != last and result.errors[last] is not None:
-            raise ServerError(url, f"{self.file}: the ROLLBACK after a failed step failed too "
-                                   f"({result.errors[last].message}); the server may hold an open transaction")
-        if role == "claim" and "UNIQUE" in reason:
-            return MigrationOutcome(skipped=True)
-        if _is_locked(reason):
-            raise ServerLocked(url, reason)
-        if isinstance(role, Statement):
-            raise MigrationFailed(self.file, role.index, role.line, reason, direction=self.direction,
-                                  sql=role.summary, applied=applied)
-        if role == "begin" and "within a transaction" in reason:
-            reason += ": a transaction another client left open on the server's connection (tursodb shares one)"
-        undone = "nothing was changed" if role in ("begin", "table", "claim", "probe", "delete") else \
-            f"nothing from {self.file} was applied"
-        raise ServerError(url, f"{self.file}: {_STEP_NAMES[role]} failed ({reason}); {undone}")
-
-    def _outcome(self, result: BatchResult) -> MigrationOutcome:
-        counts: list[int] = []
-        applied_at = ms = None
-        for res, role in zip(result.results, self.roles):
-            if res is not None and role == "count":
-                counts.append(res.rows[0][0])
-            elif res is not None and role == "time" and res.rows:
-                applied_at, ms = res.rows[0]
-        return MigrationOutcome(False, tuple(b - a for a, b in zip(counts, counts[1:])), applied_at, ms)
-
-_STEP_NAMES = {"begin": "BEGIN IMMEDIATE", "table": f"creating {TABLE}", "claim": f"recording the version in {TABLE}",
-               "delete": f"removing the version from {TABLE}", "count": "SELECT total_changes()",
-               "time": "recording the execution time", "commit": "COMMIT", "rollback": "ROLLBACK"}

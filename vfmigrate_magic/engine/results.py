@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 
 def display_path(path: str) -> str:
-    """``path`` relative to the working folder when it lies inside it, else as given."""
+    """``path`` relative to the working folder when it lies inside it, else as given (a
+    server's URL too: it is no path)."""
+    if "://" in path:
+        return path
     try:
         rel = os.path.relpath(path)
     except ValueError:

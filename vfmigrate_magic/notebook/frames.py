@@ -166,7 +166,7 @@ def _duration_text(value) -> str:
 
 def database_label(target: Target) -> str:
     """How a frame names a database: its configured name, else its path as the user gave it."""
-    return target.name or display_path(str(target.database))
+    return target.label
 
 
 def _frame(rows: Iterable[dict], columns: Sequence[str], database: str | None = None) -> pd.DataFrame:

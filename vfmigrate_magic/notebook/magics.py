@@ -284,7 +284,7 @@ class MigrateMagics(Magics):
 
     def _applied(self, target: Target, settings: Settings) -> dict[int, str]:
         """Version -> recorded checksum of what is applied (nothing when no database yet)."""
-        if not target.database.exists():
+        if target.url is None and not target.database.exists():
             return {}
         report = commands.status(target, busy_timeout=settings.busy_timeout)
         return {e.version: e.recorded_checksum for e in report.entries if e.recorded_checksum is not None}

@@ -1,0 +1,108 @@
+"""What a remote database refuses, in one line, before the server is changed (or asked)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vfmigrate_magic import cli
+
+from .compare import on_server, plain_copy
+from .conftest import skip_without_tursodb
+
+skip_without_tursodb()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("command, message", [
+    (["lint"], "lint is not supported for a remote database yet"),
+    (["lint", "--down"], "lint is not supported for a remote database yet"),
+    (["verify"], "verify is not supported for a remote database yet; verify --all replays every migration file "
+                 "in memory"),
+    (["schema"], "schema is not supported for a remote database yet; schema --at VERSION gives the migration files' "
+                 "schema"),
+    (["diff", "--want", "want.sql", "--from-database"],
+     "diff --from-database is not supported for a remote database yet; diff without it starts from the migration "
+     "files' schema"),
+    (["restore", "some.bak"], "restore is not supported for a remote database yet"),
+])
+def test_commands_not_there_yet_are_refused_in_one_line(turso_server, tmp_path, capsys, command, message):
+    (tmp_path / "want.sql").write_text("CREATE TABLE t (x);")
+    folder = plain_copy("settings", tmp_path / "plain")
+    code, out, err = run(capsys, "--database", turso_server.url, "--migrations", str(folder), *command)
+    assert (code, out, err) == (2, "", f"vfmigrate: error: {turso_server.url}: {message}\n")
+    assert on_server(turso_server.url)("SELECT name FROM sqlite_schema") == []
+
+
+def test_commands_that_need_no_database_work_with_a_url(turso_server, tmp_path, capsys):
+    folder = plain_copy("settings", tmp_path / "plain")
+    target = ["--database", turso_server.url, "--migrations", str(folder)]
+    assert run(capsys, *target, "check")[0] == 0
+    code, out, _ = run(capsys, *target, "schema", "--at", "1", "--format", "sql")
+    assert code == 0 and out.startswith("CREATE TABLE users")
+    code, out, _ = run(capsys, *target, "verify", "--all")
+    assert code == 0 and out.endswith("6 migrations verified: 6 reverse, 0 do not\n")
+    code, out, _ = run(capsys, *target, "status")
+    assert code == 0
+    code, out, _ = run(capsys, "--json", *target, "status")
+    assert {m["reversible"] for m in json.loads(out)["databases"][0]["migrations"]} == {"verified"}
+    assert on_server(turso_server.url)("SELECT name FROM sqlite_schema") == []
+
+
+def test_no_transaction_migration_is_refused_before_anything_runs(turso_server, tmp_path, capsys, migrations_dir):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    migrations_dir.write("002_outside.sql", "-- vfmigrate: no-transaction\n-- === UP MIGRATION ===\n"
+                                            "CREATE TABLE b (x);\n-- === DOWN MIGRATION ===\nDROP TABLE b;\n")
+    for dry in ([], ["--dry-run"], ["--tx", "all"]):
+        code, out, err = run(capsys, "--database", turso_server.url, "--migrations", str(migrations_dir), "up", *dry)
+        assert (code, out) == (5, "")
+        assert err == ("vfmigrate: error: 002_outside.sql: is a no-transaction migration, and a remote database runs "
+                       "each migration as one batch (one transaction); remove its '-- vfmigrate: no-transaction' "
+                       "line, or run it on a SQLite file; nothing was run\n")
+    assert on_server(turso_server.url)("SELECT name FROM sqlite_schema") == []
+    code, out, _ = run(capsys, "--database", turso_server.url, "--migrations", str(migrations_dir), "up", "--to", "1")
+    assert code == 0 and "Applied 001_a" in out  # what comes before it runs
+
+
+def test_vacuum_is_refused_before_anything_runs(turso_server, capsys, migrations_dir):
+    migrations_dir.add("001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    migrations_dir.add("002_vacuum.sql", "DELETE FROM a;\nVACUUM;")
+    code, out, err = run(capsys, "--database", turso_server.url, "--migrations", str(migrations_dir), "up")
+    assert (code, out) == (5, "")
+    assert err == ("vfmigrate: error: 002_vacuum.sql, line 8: VACUUM cannot run on a remote database (each migration "
+                   "runs as one batch, one transaction); remove it; nothing was run\n")
+    assert on_server(turso_server.url)("SELECT name FROM sqlite_schema") == []
+
+
+def test_changed_and_out_of_order_files_are_refused_before_any_change(turso_server, capsys, migrations_dir):
+    first = migrations_dir.add("001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    migrations_dir.add("003_c.sql", "CREATE TABLE c (x);", "DROP TABLE c;")
+    target = ["--database", turso_server.url, "--migrations", str(migrations_dir)]
+    assert run(capsys, *target, "up")[0] == 0
+    migrations_dir.add("002_b.sql", "CREATE TABLE b (x);", "DROP TABLE b;")
+    code, _, err = run(capsys, *target, "up")
+    assert (code, err) == (3, "vfmigrate: error: 002_b.sql is pending but version 3 is already applied (out of "
+                              "order); renumber it above 3, or roll back below 2 first. Nothing was changed.\n")
+    (migrations_dir.path / "002_b.sql").unlink()
+    first.write_text(first.read_text().replace("a (x)", "a (y)"))
+    for command in (["up"], ["down", "--all"]):
+        code, _, err = run(capsys, *target, *command)
+        assert code == 3 and err.startswith("vfmigrate: error: Checksum mismatch for migration 1 (001_a.sql)")
+    assert [r[0] for r in on_server(turso_server.url)("SELECT version FROM schema_migrations")] == [1, 3]
+
+
+def test_a_server_that_is_not_there_is_one_line(tmp_path, capsys):
+    from .conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    code, out, err = run(capsys, "--database", url, "status")
+    assert (code, out) == (6, "")
+    assert err == (f"vfmigrate: error: {url}: cannot reach the server ([Errno 111] Connection refused); check the URL "
+                   "and that the server runs\n")
+    assert not (tmp_path / ".vfmigrate").exists()  # status writes nothing
