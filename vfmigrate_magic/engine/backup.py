@@ -104,9 +104,9 @@ def backup(conn: sqlite3.Connection, target: Path) -> Path:
                 finally:
                     dest.close()
                     source.close()
-            _sync(partial)
+            sync_path(partial)
             os.replace(partial, target)
-            _sync(target.parent)
+            sync_path(target.parent)
         except BaseException as exc:
             partial.unlink(missing_ok=True)
             if isinstance(exc, (OSError, sqlite3.Error)):
@@ -119,7 +119,7 @@ def backup(conn: sqlite3.Connection, target: Path) -> Path:
     return target
 
 
-def _sync(path: Path) -> None:
+def sync_path(path: Path) -> None:
     """fsync a file or (on POSIX) a folder, so a rename into it survives a power cut."""
     fd = os.open(path, os.O_RDONLY)
     try:

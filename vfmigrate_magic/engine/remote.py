@@ -42,32 +42,12 @@ from .hrana import HranaClient, Value, endpoint
 from .remote_batch import MigrationBatch, MigrationOutcome
 from .results import (ExecutionMode, HistoryEvent, MigrationResult, RunReport, StatementResult, StatusReport,
                       display_path)
-from .run import _event, _refused
+from .run import log_refusal, ok_event
 from .sqlite import now_precise
 from .tracker import VersionTracker
 
 LOG_FOLDER = ".vfmigrate"
 VACUUM_IN_TRANSACTION = "VACUUM cannot run inside a transaction"  # a file's reason (statements.py)
-NO_FK_CHECK = "foreign_key_check: not run on a remote database"
-
-
-class RemoteStatusReport(StatusReport):
-    """A StatusReport whose text shows the server's URL as it is (``display_path`` would read
-    it as a path and fold its ``//``)."""
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        return StatusReport.__str__(self).replace(display_path(self.database), self.database, 1)
-
-
-class RemoteRunReport(RunReport):
-    """A RunReport that does not claim a foreign-key check the server cannot run."""
-
-    __slots__ = ()
-
-    def summary(self) -> str:
-        return RunReport.summary(self).replace("foreign_key_check: ok", NO_FK_CHECK)
 
 
 class _Rows:
@@ -104,9 +84,8 @@ def status(target: Target, *, migrations: list[Migration] | None = None) -> Stat
 
     with _client(target) as client:
         applied = VersionTracker(_Rows(client)).applied()
-    report = migration_status(None, target.migrations, database=target.location, db_name=target.name,
-                              verified=verified(local_base(target)), migrations=migrations, applied=applied)
-    return RemoteStatusReport(**{f.name: getattr(report, f.name) for f in dataclasses.fields(report)})
+    return migration_status(None, target.migrations, database=target.location, db_name=target.name,
+                            verified=verified(local_base(target)), migrations=migrations, applied=applied)
 
 
 def history(target: Target) -> list[HistoryEvent]:
@@ -141,8 +120,8 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False, tx: str 
             results = _run(client, log, target, plan, "up", mode, tx, on_start, on_result, stop)
         changed = mode is ExecutionMode.APPLY and any(not r.skipped for r in results)
         after = VersionTracker(rows).current_version() if changed else before
-    return RemoteRunReport(target.location, "up", mode, tuple(results), before, after,
-                           warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings))
+    return RunReport(target.location, "up", mode, tuple(results), before, after,
+                     warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings), foreign_keys_checked=False)
 
 
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
@@ -175,9 +154,9 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
         after = VersionTracker(rows).current_version() if changed else before
         integrity = "; ".join(str(r[0]) for r in rows.execute("PRAGMA integrity_check")) if changed else "ok"
     pruned = prune(base, backup_keep) if saved and backup_keep is not None else ()
-    return RemoteRunReport(target.location, "down", mode, tuple(results), before, after, saved, integrity,
-                           warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings),
-                           pruned_backups=pruned)
+    return RunReport(target.location, "down", mode, tuple(results), before, after, saved, integrity,
+                     warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings), pruned_backups=pruned,
+                     foreign_keys_checked=False)
 
 
 def _client(target: Target) -> HranaClient:
@@ -216,7 +195,7 @@ def _plan(log: EventLog, target: Target, direction: str, mode: ExecutionMode,
                                        hint="remove its '-- vfmigrate: no-transaction' line, or run it on a SQLite "
                                        "file; nothing was run")
     except (RefusedByState, BadMigrationFile) as exc:
-        _refused(log, target.location, direction, mode, exc)
+        log_refusal(log, target.location, direction, mode, exc)
         raise
     return migrations
 
@@ -241,7 +220,7 @@ def _run(client: HranaClient, log: EventLog, target: Target, plan: list[Migratio
             results = [_result(m, direction, mode, o) for m, o in zip(plan, outcomes)]
             current = None
             for result in results:
-                log.write(_event(label, result))
+                log.write(ok_event(label, result))
                 if on_result is not None:
                     on_result(result)
             return results
@@ -259,7 +238,7 @@ def _run(client: HranaClient, log: EventLog, target: Target, plan: list[Migratio
             results.append(_result(current, direction, mode, outcome))
             current = None  # done: an error in a callback is not this migration's failure
             if not results[-1].skipped:
-                log.write(_event(label, results[-1]))
+                log.write(ok_event(label, results[-1]))
             if on_result is not None:
                 on_result(results[-1])
         return results

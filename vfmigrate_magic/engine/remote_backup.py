@@ -17,7 +17,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .backup import PARTIAL_SUFFIX, _sync
+from .backup import PARTIAL_SUFFIX, sync_path
 from .compare import quote
 from .errors import DatabaseError
 from .hrana import IS_AUTOCOMMIT, HranaClient, Result, ServerError, Step, and_, not_, ok
@@ -97,9 +97,9 @@ def _write(target: Path, tables: list[tuple[str, str, str | None]], rows: list[R
             conn.close()
         if integrity != "ok":
             raise sqlite3.DatabaseError(f"integrity_check says {integrity}")
-        _sync(partial)
+        sync_path(partial)
         os.replace(partial, target)
-        _sync(target.parent)
+        sync_path(target.parent)
     except BaseException as exc:
         partial.unlink(missing_ok=True)
         Path(f"{partial}-journal").unlink(missing_ok=True)

@@ -113,6 +113,8 @@ class RunReport:
     warnings: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()  # a dry run's rows at risk
     pruned_backups: tuple[str, ...] = ()  # old backups removed after this one (backup_keep)
+    # False where no foreign_key_check can run (a remote server without the pragma).
+    foreign_keys_checked: bool = True
 
     @property
     def ran(self) -> tuple[MigrationResult, ...]:
@@ -142,7 +144,9 @@ class RunReport:
             lines.append(f"foreign_key_check: {len(self.foreign_key_violations)} violations")
             lines.extend(f"  {v}" for v in self.foreign_key_violations[:20])
         elif self.ran and self.mode is ExecutionMode.APPLY:
-            lines.append("foreign_key_check: ok" + ("" if self.direction == "up" else f"; integrity_check: {self.integrity}"))
+            checked = "ok" if self.foreign_keys_checked else "not run on a remote database"
+            lines.append(f"foreign_key_check: {checked}"
+                         + ("" if self.direction == "up" else f"; integrity_check: {self.integrity}"))
         return "\n".join(lines)
 
 

@@ -110,7 +110,7 @@ class Migrator:
                             raise BadMigrationFile(m.filename, "is a no-transaction migration, and --tx all runs the "
                                                    "whole run in one transaction", hint="run it with --tx file; nothing was run")
             except (RefusedByState, BadMigrationFile) as exc:
-                _refused(log, label, direction, self.mode, exc)
+                log_refusal(log, label, direction, self.mode, exc)
                 raise
             applying = self.mode is ExecutionMode.APPLY
             saved = None
@@ -153,7 +153,7 @@ def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.isolation_level = saved
 
 
-def _refused(log: EventLog, label: str, direction: str, mode: ExecutionMode, exc: MigrationError) -> None:
+def log_refusal(log: EventLog, label: str, direction: str, mode: ExecutionMode, exc: MigrationError) -> None:
     """Log a run refused before any SQL ran (a changed file, a bad one, out of order, ...)."""
     version = getattr(exc, "version", 0)
     name = getattr(exc, "name", "")
@@ -227,11 +227,11 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                     # done=[]: with --tx all nothing of this run stays applied if this migration fails.
                     results.append(apply_one(work, state, current, direction, mode, [], describe=dry, watch=watch))
                     if dry:  # a rehearsal is logged as it goes; a real run once it has committed
-                        log.write(_event(label, results[-1]))
+                        log.write(ok_event(label, results[-1]))
             current = None
             for result in results:
                 if not dry and not result.skipped:
-                    log.write(_event(label, result))
+                    log.write(ok_event(label, result))
                 if hooks.on_result is not None:
                     hooks.on_result(result)
             return results
@@ -258,7 +258,7 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                 state.forget()
             results.append(result)
             if not result.skipped:
-                log.write(_event(label, result))
+                log.write(ok_event(label, result))
             current = None  # done: an error in a callback is not this migration's failure
             if hooks.on_result is not None:
                 hooks.on_result(result)
@@ -333,6 +333,6 @@ class _Told(Watch):
             self.watch.failed(conn, migration, stmt, direction, reason)
 
 
-def _event(label: str, result: MigrationResult) -> HistoryEvent:
+def ok_event(label: str, result: MigrationResult) -> HistoryEvent:
     return HistoryEvent(now_precise(), label, result.version, result.name, result.direction, result.mode.value,
                         "ok", round(result.duration_ms, 3), result.rows_changed)
