@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError
+from .locations import auth_token_from, checked_url, expand, is_url
 from .results import display_path
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 
@@ -39,7 +39,6 @@ DEFAULT_MIGRATIONS = "migrations"
 TOP_KEYS = {"databases", "busy_timeout", "backup", "backup_keep", "tx"}
 DB_KEYS = {"path", "migrations"}
 MAX_BUSY_TIMEOUT = 86400.0  # one day
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +180,10 @@ def resolve(
         chosen = configured[db]
         if database is not None:  # --database replaces the configured file or URL
             chosen = replace(chosen, database=here / arg_db if url is None else None,
-                             url=_checked_url(url, "--database") if url is not None else None)
+                             url=checked_url(url, "--database") if url is not None else None)
         targets = (replace(chosen, migrations=(here / arg_mig) if arg_mig else chosen.migrations),)
     elif url is not None:
-        url = _checked_url(url, "--database" if database is not None else "DATABASE_PATH")
+        url = checked_url(url, "--database" if database is not None else "DATABASE_PATH")
         match = next((t for t in configured.values() if t.url == url), None)
         if arg_mig is not None or env_mig is not None:
             folder = here / (arg_mig or Path(env_mig))
@@ -216,76 +215,11 @@ def resolve(
             "under [tool.vfmigrate.databases] in pyproject.toml"
         )
     if any(t.url is not None for t in targets):
-        token = _auth_token(auth_token, env)
+        token = auth_token_from(auth_token, env)
         targets = tuple(replace(t, auth_token=token) if t.url is not None else t for t in targets)
-    expanded = _expand(targets)
+    expanded = expand(targets)
     return Settings(expanded, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode,
                     keep, fleet=expanded is not targets)
-
-
-def is_url(value: str | os.PathLike[str] | None) -> bool:
-    """Whether a database setting names a server (``scheme://...``) rather than a file."""
-    return isinstance(value, str) and _URL.match(value) is not None
-
-
-def _checked_url(url: str, where: str) -> str:
-    """``url`` when a Hrana client can use it; else ConfigError naming ``where`` it came from.
-    Never a pattern: fleets are files."""
-    from .hrana import endpoint, shown_url
-
-    if "*" in url:
-        raise ConfigError(f"{where}: {shown_url(url)} is a URL, and a URL cannot be a pattern (a fleet is a pattern "
-                          "over database files)")
-    try:
-        endpoint(url)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return url
-
-
-def _auth_token(argument: str | None, env: Mapping[str, str]) -> str | None:
-    """The server's token: argument > VFMIGRATE_AUTH_TOKEN > none. Surrounding blanks are
-    dropped; a token that cannot go in an HTTP header is refused without being shown."""
-    for value, where in ((argument, "--auth-token"), (env.get("VFMIGRATE_AUTH_TOKEN"), "VFMIGRATE_AUTH_TOKEN")):
-        if value is None or not value.strip():
-            continue
-        token = value.strip()
-        if not (token.isascii() and token.isprintable()) or any(c.isspace() for c in token):
-            raise ConfigError(f"{where} holds a space, a line break or a character outside ASCII, so it is not a "
-                              "token; check how it was copied")
-        return token
-    return None
-
-
-# Files beside a database that a pattern such as "tenants/*" would also match: never databases.
-_NOT_DATABASES = ("-journal", "-wal", "-shm", ".history.jsonl", ".bak", ".partial", ".lock")
-
-
-def is_pattern(path: str | os.PathLike[str]) -> bool:
-    """Whether a database path is a glob pattern over files (a fleet): it holds *, ? or [."""
-    return any(c in str(path) for c in "*?[")
-
-
-def _expand(targets: tuple[Target, ...]) -> tuple[Target, ...]:
-    """Each target whose database is a pattern, replaced by one target per existing file it
-    matches, in sorted order (``**`` spans folders); the same tuple when there is none. A
-    pattern that matches no file is refused."""
-    if not any(t.database is not None and is_pattern(t.database) for t in targets):
-        return targets
-    import glob
-
-    expanded = []
-    for t in targets:
-        if t.database is None or not is_pattern(t.database):
-            expanded.append(t)
-            continue
-        files = sorted(Path(p) for p in glob.glob(str(t.database), recursive=True)
-                       if not p.endswith(_NOT_DATABASES) and os.path.isfile(p))
-        if not files:
-            raise ConfigError(f"{display_path(str(t.database))}: no database file matches this pattern; check it "
-                              "(and quote it, so that the shell passes it as written)")
-        expanded.extend(Target(f, t.migrations) for f in files)
-    return tuple(expanded)
 
 
 def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: str | None) -> str:
@@ -367,7 +301,7 @@ def _configured(table: dict, base: Path, file: str | None) -> dict[str, Target]:
                 )
         folder = base / entry.get("migrations", f"{DEFAULT_MIGRATIONS}/{name}")
         if is_url(entry["path"]):
-            url = _checked_url(entry["path"], f"{file}: tool.vfmigrate.databases.{name}.path")
+            url = checked_url(entry["path"], f"{file}: tool.vfmigrate.databases.{name}.path")
             out[name] = Target(None, folder, name, url=url)
         else:
             out[name] = Target(base / entry["path"], folder, name)
