@@ -10,10 +10,10 @@ from helpers import MigrationsDir
 from .conftest import skip_without_tursodb
 
 skip_without_tursodb()
-pytest.importorskip("pandas")
 
 from vfmigrate_magic.engine import commands  # noqa: E402
 from vfmigrate_magic.notebook import actions, frames  # noqa: E402
+from vfmigrate_magic.notebook.panel import MigrationPanel  # noqa: E402
 
 
 def test_frames_of_a_remote_run(turso_server, tmp_path, monkeypatch):
@@ -57,3 +57,19 @@ def test_a_stop_asked_for_between_migrations_ends_the_run(turso_server, tmp_path
                                  "migrations in this run stay: 1"
     assert commands.status(target).current_version == 1
     assert [(e.version, e.status) for e in commands.history(target)] == [(1, "ok"), (2, "stopped")]
+
+
+def test_the_panel_on_a_remote_database(turso_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = MigrationsDir(tmp_path / "migrations")
+    folder.add("001_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);", "DROP TABLE users;")
+    panel = MigrationPanel(database=turso_server.url, migrations=str(folder.path), threaded=False)
+    assert panel.picker.value == turso_server.url
+    assert panel.message.value == f"{turso_server.url}: version 0; 1 pending"
+    assert panel.down.disabled and not panel.up.disabled
+    panel.up.click()
+    assert panel.result.value.count("1 migration applied") == 1, panel.result.value
+    assert panel.frame["state"].tolist() == ["applied"]
+    panel.down.click()  # users holds no rows: no question
+    assert panel.frame["state"].tolist() == ["pending"]
+    assert list((tmp_path / ".vfmigrate").glob("*.v1.bak"))  # the backup pulled first

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..engine import commands, config
 from ..engine.config import Settings, Target
 from ..engine.errors import MigrationError, MigrationInterrupted, MigrationStopped
-from ..engine.results import MigrationState, RunReport, display_path
+from ..engine.results import MigrationState, RunReport
 from ..engine.sqlite import DEFAULT_BUSY_TIMEOUT
 from .progress import RunProgress
 
@@ -96,4 +96,4 @@ class _interrupts:
             version = commands.status(self.target, busy_timeout=self.busy_timeout).current_version
         except (MigrationError, OSError):
             return "run status to see where the database stands"
-        return f"{self.target.name or display_path(str(self.target.database))} is at version {version}"
+        return f"{self.target.label} is at version {version}"
