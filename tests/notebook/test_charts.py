@@ -17,8 +17,6 @@ from matplotlib.figure import Figure
 from nbhelpers import write_migration
 from vfmigrate_magic.notebook import charts
 
-pytest.importorskip("matplotlib")
-
 
 @pytest.fixture
 def on_app(ip, app):
