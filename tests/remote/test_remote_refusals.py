@@ -21,10 +21,6 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("command, message", [
-    (["lint"], "lint is not supported for a remote database yet"),
-    (["lint", "--down"], "lint is not supported for a remote database yet"),
-    (["verify"], "verify is not supported for a remote database yet; verify --all replays every migration file "
-                 "in memory"),
     (["schema"], "schema is not supported for a remote database yet; schema --at VERSION gives the migration files' "
                  "schema"),
     (["diff", "--want", "want.sql", "--from-database"],
@@ -106,3 +102,24 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path, capsys):
     assert err == (f"vfmigrate: error: {url}: cannot reach the server ([Errno 111] Connection refused); check the URL "
                    "and that the server runs\n")
     assert not (tmp_path / ".vfmigrate").exists()  # status writes nothing
+
+
+def test_lint_and_verify_run_on_a_copy_of_the_servers_data(turso_server, tmp_path, capsys, migrations_dir):
+    migrations_dir.add("001_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n"
+                                        "INSERT INTO users (email) VALUES ('a'), ('b'), ('c');", "DROP TABLE users;")
+    target = ["--database", turso_server.url, "--migrations", str(migrations_dir)]
+    assert run(capsys, *target, "up")[0] == 0
+    migrations_dir.add("002_drop_email.sql", "ALTER TABLE users DROP COLUMN email;",
+                       "ALTER TABLE users ADD COLUMN email TEXT;")
+    code, out, _ = run(capsys, *target, "lint")
+    assert code == 7  # findings
+    assert "drop-column users.email: 3 rows" in out, out
+    code, out, _ = run(capsys, "--json", *target, "lint", "--down")
+    assert code == 7 and json.loads(out)["findings"][0]["kind"] == "drop-table"
+    code, out, _ = run(capsys, *target, "verify")
+    assert code == 7 and "002_drop_email" in out, out  # the DOWN brings the column back, not its values
+    # Nothing changed on the server, and the outcome is in the remote database's local log.
+    assert on_server(turso_server.url)("SELECT version FROM schema_migrations") == [(1,)]
+    code, out, _ = run(capsys, "--json", *target, "status")
+    states = {m["version"]: m["reversible"] for m in json.loads(out)["databases"][0]["migrations"]}
+    assert states[2] == "fails verify"

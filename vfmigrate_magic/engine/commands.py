@@ -229,7 +229,11 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
     from .lint import RiskMeter
     from .results import LintReport
 
-    _local_only(target, "lint")
+    if target.url is not None:  # on the server's data, pulled into a temporary file
+        from .remote import local_copy
+
+        with local_copy(target) as copy:
+            return replace(lint(copy, down=down, busy_timeout=busy_timeout), database=target.location)
     meter = RiskMeter()
     exists = target.database.exists()
     failed = ""
@@ -262,12 +266,17 @@ def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_B
     are logged in its event log, so status can say which files were verified."""
     from .verify import verify as run_verify
 
-    if target.url is not None and not all:
-        _local_only(target, "verify", "verify --all replays every migration file in memory")
     exists = target.url is not None or (target.database is not None and target.database.exists())
     if all or not exists:
         shown = target.location if target.url is not None else str(target.database or ":memory:")
         report = run_verify(None, target.migrations, all=all, database=shown)
+    elif target.url is not None:  # from the server's data, pulled into a temporary file
+        from .remote import local_copy
+
+        with local_copy(target) as copy:
+            conn = connect(copy.database, readonly=True, busy_timeout=busy_timeout)
+            with _opened(conn, target.location, busy_timeout):
+                report = run_verify(conn, target.migrations, database=target.location)
     else:
         conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
         with _opened(conn, str(target.database), busy_timeout):

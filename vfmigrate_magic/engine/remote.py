@@ -18,17 +18,18 @@ and the notebook's frames show them unchanged:
   ``schema_migrations``.
 
 The server has no ``PRAGMA foreign_key_check`` (tursodb), so none runs, and the report says so.
-Lint, verify of pending migrations, schema, diff from the database and restore are refused
-(:func:`refuse`).
+``lint`` and ``verify`` run on a copy of the server's data pulled into a temporary file
+(:func:`local_copy`); schema, diff from the database and restore are refused (:func:`refuse`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import history as event_log
@@ -161,6 +162,19 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
 
 def _client(target: Target) -> HranaClient:
     return HranaClient(target.url, auth_token=target.auth_token)
+
+
+@contextlib.contextmanager
+def local_copy(target: Target) -> Iterator[Target]:
+    """The server's database as it is now, pulled into a temporary SQLite file (as ``down``'s
+    backup is) and removed afterwards: ``lint`` and ``verify`` run on it as on a file, so the
+    rows at risk are counted on the server's data without changing the server."""
+    import tempfile
+
+    from .remote_backup import pull
+
+    with tempfile.TemporaryDirectory(prefix="vfmigrate-copy-") as folder, _client(target) as client:
+        yield Target(pull(client, Path(folder) / "copy.db"), target.migrations, target.name)
 
 
 def event_log_of(target: Target) -> EventLog:
