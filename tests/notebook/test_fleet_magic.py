@@ -24,7 +24,7 @@ def tenants(tmp_path: Path) -> Path:
 
 
 def test_status_of_a_fleet_is_one_frame_with_a_database_column(ip, tenants, capsys):
-    ip.run_line_magic("migrate", "up --database tenants/*.db --to 1")
+    ip.run_line_magic("migrate", "up --database tenants/*.db --to 1 --jobs 2")
     assert capsys.readouterr().out.splitlines()[-1] == "3 databases: 3 migrated"
     df = ip.run_line_magic("migrate", "status --database tenants/*.db")
     assert df["database"].tolist() == ["tenants/a.db"] * 2 + ["tenants/b.db"] * 2 + ["tenants/c.db"] * 2
