@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import report
 from .install import REPO, default_cache, install_dbmate, make_venv
+from .remote import INSTALL_HINT, find_tursodb, tursodb_version
 from .stats import BenchError, Case
 from .tools import Alembic, Dbmate, Floor, Tool, Vfmigrate, Yoyo
 from .workloads import FULL, RUN, TINY, TINY_WORKLOADS, WORKLOADS, Bench, labels
@@ -89,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tools.append(Dbmate(binary))
             versions["dbmate"] = dbmate
+    if "remote" in chosen:  # a tursodb server for each round
+        if (tursodb := find_tursodb()) is None:
+            skipped["remote"] = INSTALL_HINT
+            chosen = [w for w in chosen if w != "remote"]
+        else:
+            versions["tursodb"] = tursodb_version(tursodb)
     for name, why in skipped.items():
         say(f"{name}: skipped: {why}")
     machine = {"python": found["python"], "sqlite": found["sqlite"],
@@ -118,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             "in the same round; 95% CI: a distribution-free confidence interval of that median.\nfloor: plain sqlite3 "
             "in one process of the same Python: each migration in BEGIN ... COMMIT with its tracking row (up --tx "
             "all: the whole run in one); status reads every file; the fleet: the same for each database in a pool of "
-            "2 processes (BEGIN IMMEDIATE), the folder read once.")
+            "2 processes (BEGIN IMMEDIATE), the folder read once; over HTTP: urllib and json sending vfmigrate's "
+            "batches, one a migration, to a fresh tursodb.")
     if panel_rows:
         say("\n" + report.table(panel_rows, "styler") + "\nthe panel: each step timed around the call alone, in one "
             "Python process of the bench's environment; × styler: the median over the rounds of the time ÷ the time "

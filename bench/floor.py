@@ -9,6 +9,9 @@ Run by the bench with the Python of its environment, so it pays the same interpr
                                          # pool of 2 processes, the folder read once; BEGIN IMMEDIATE
     python floor.py status 'tenants/*.db' DIR   # every file hashed once; a line per database
 
+    python floor.py up http://127.0.0.1:PORT DIR   # a Hrana server (tursodb): each pending migration
+                                         # and its tracking row as ONE batch, as vfmigrate sends it
+
 DIR holds ``NNNNN_name.sql``: the UP statements, separated by ``;`` (``status`` reads a vfmigrate
 folder as well). A DB holding ``*``, ``?`` or ``[`` is a pattern over existing files, as for
 vfmigrate. No parsing, no checks: that is what makes it a floor.
@@ -16,11 +19,13 @@ vfmigrate. No parsing, no checks: that is what makes it a floor.
 
 import glob
 import hashlib
+import json
 import multiprocessing
 import os
 import sqlite3
 import sys
 import time
+import urllib.request
 
 
 def migration_files(folder):
@@ -129,6 +134,67 @@ def fleet_status(pattern, folder):
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+# A Hrana server's up: the batch of vfmigrate_magic/engine/remote_batch.py (MigrationBatch, up,
+# not a dry run), its shape copied here step for step, so that the floor imports nothing of
+# vfmigrate: BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS; the tracking row (the claim); a clock
+# step; each statement followed by a clock step; the elapsed time into the row; COMMIT; ROLLBACK
+# when the COMMIT did not succeed. Each step runs only when the one before it succeeded.
+TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT,
+    applied_at TIMESTAMP,
+    checksum TEXT,
+    execution_time_ms INTEGER
+)"""
+CLOCK = "SELECT total_changes(), julianday('now') * 86400000"
+CLAIM = ("INSERT INTO schema_migrations (version, name, applied_at, checksum, execution_time_ms) "
+         "VALUES (?, ?, strftime('%Y-%m-%d %H:%M:%S', 'now'), ?, julianday('now') * 86400000)")
+TIME = ("UPDATE schema_migrations SET execution_time_ms = CAST(round(julianday('now') * 86400000 - "
+        "execution_time_ms) AS INTEGER) WHERE version = ? RETURNING applied_at, execution_time_ms")
+
+
+def _text(value):
+    return {"type": "integer", "value": str(value)} if isinstance(value, int) else {"type": "text", "value": value}
+
+
+def _batch(version, name, checksum, sql):
+    steps = [("BEGIN IMMEDIATE", ()), (TABLE, ()), (CLAIM, (version, name, checksum)), (CLOCK, ())]
+    for statement in sql:
+        steps += [(statement + ";", ()), (CLOCK, ())]  # vfmigrate sends each with its ";"
+    steps += [(TIME, (version,)), ("COMMIT", ())]
+    out = [{"stmt": {"sql": q, "args": [_text(a) for a in args]}} for q, args in steps]
+    for i, step in enumerate(out[1:], 1):
+        step["condition"] = {"type": "ok", "step": i - 1}
+    out.append({"stmt": {"sql": "ROLLBACK", "args": []}, "condition": {"type": "and", "conds": [
+        {"type": "ok", "step": 0}, {"type": "not", "cond": {"type": "ok", "step": len(out) - 1}},
+        {"type": "not", "cond": {"type": "is_autocommit"}}]}})
+    return out
+
+
+def remote_up(url, folder):
+    """Read the applied versions (one request; none when the table is missing), then each pending
+    migration as one batch in one request, as vfmigrate sends them. Exits when a step failed."""
+    endpoint = url.rstrip("/") + "/v2/pipeline"
+
+    def send(request):
+        body = json.dumps({"baton": None, "requests": [request]}).encode()
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        with urllib.request.urlopen(urllib.request.Request(endpoint, body, headers), timeout=60) as response:
+            return json.loads(response.read())["results"][0]
+
+    read = send({"type": "execute", "stmt": {"sql": "SELECT version FROM schema_migrations"}})
+    done = set() if read["type"] == "error" else {int(r[0]["value"]) for r in read["response"]["result"]["rows"]}
+    for version, name in migration_files(folder).items():
+        if version in done:
+            continue
+        with open(os.path.join(folder, name), "rb") as handle:
+            checksum = hashlib.sha1(handle.read()).hexdigest()  # vfmigrate: SHA-1 hex, of the sections
+        answer = send({"type": "batch", "batch": {"steps": _batch(version, name, checksum, statements(folder, name))}})
+        failed = [e for e in answer["response"]["result"]["step_errors"] if e] if answer["type"] == "ok" else [answer]
+        if failed:
+            sys.exit(f"floor.py: {name}: {failed[0]}")
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
     tx, jobs = "file", 1
@@ -141,7 +207,9 @@ if __name__ == "__main__":
     if tx not in ("file", "all"):
         sys.exit(f"floor.py: --tx {tx}: file or all")
     db, folder = rest
-    if any(c in db for c in "*?["):
+    if db.startswith(("http://", "https://")):
+        remote_up(db, folder)
+    elif any(c in db for c in "*?["):
         {"up": lambda: fleet_up(db, folder, tx, jobs), "status": lambda: fleet_status(db, folder)}[command]()
     else:
         {"up": lambda: up(db, folder, tx), "status": lambda: status(db, folder)}[command]()

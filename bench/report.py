@@ -31,6 +31,7 @@ BUDGET = (
     ("fleet", "vfmigrate", PER_SECOND, 150, "≥ 150 databases/s"),
     ("fleet-tx-all", "vfmigrate", PER_SECOND, 600, "≥ 600 databases/s"),
     ("fleet-status", "vfmigrate", None, 1.0, "≤ 1 s"),
+    ("remote", "vfmigrate", "floor", 1.2, "≤ 1.2× the floor (the same batches with urllib)"),
 )
 
 

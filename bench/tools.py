@@ -14,6 +14,11 @@ DATABASE = "db.sqlite"  # a tool's database, in its folder
 FLEET = "tenants/*.db"  # the fleet workloads' databases, a pattern (the floor and vfmigrate only)
 
 
+def _where(folder: Path, database: str) -> str:
+    """``database`` under ``folder``, or a server's URL as it is (the remote workload)."""
+    return database if "://" in database else str(folder / database)
+
+
 def _sql(stmts: tuple[str, ...]) -> str:
     return "".join(f"{s};\n" for s in stmts)
 
@@ -44,8 +49,8 @@ class Tool:
 
     def command(self, folder: Path, *args: str) -> list[str]:
         """The argv that runs the tool with ``args`` on ``folder``'s migrations and database (the
-        floor and vfmigrate take ``database=``: another file under ``folder``, or a fleet's
-        pattern, :data:`FLEET`)."""
+        floor and vfmigrate take ``database=``: another file under ``folder``, a fleet's
+        pattern, :data:`FLEET`, or a server's URL)."""
         raise NotImplementedError
 
     def up(self, folder: Path, *args: str) -> list[str]:
@@ -65,7 +70,7 @@ class Floor(Tool):
         return [(f"{m.version:0{width}d}_{m.name}.sql", _sql(m.up))]
 
     def command(self, folder: Path, *args: str, database: str = DATABASE) -> list[str]:
-        return [self.exe, str(FLOOR_SCRIPT), *args, str(folder / database), str(self.mig(folder))]
+        return [self.exe, str(FLOOR_SCRIPT), *args, _where(folder, database), str(self.mig(folder))]
 
 
 class Vfmigrate(Tool):
@@ -79,7 +84,7 @@ class Vfmigrate(Tool):
                  f"\n-- === UP MIGRATION ===\n{_sql(m.up)}\n-- === DOWN MIGRATION ===\n{_sql(m.down)}")]
 
     def command(self, folder: Path, *args: str, database: str = DATABASE) -> list[str]:
-        return [self.exe, "--database", str(folder / database), "--migrations", str(self.mig(folder)), *args]
+        return [self.exe, "--database", _where(folder, database), "--migrations", str(self.mig(folder)), *args]
 
 
 class Yoyo(Tool):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fleet import FLEET_JOBS, fleet, fleet_status
+from .remote import remote
 from .sql import (DATA_MIGRATION, REBUILD_BY_HAND, REBUILD_START, REBUILD_WANT, Migration, count_small_tables,
                   data_migrated, make_items_db, many_migrations, not_rebuilt, small_migrations)
 from .stats import BenchError, Case, run_rounds
@@ -30,19 +31,20 @@ class Sizes:
     # noisiest times (fsync; an UPDATE's CPU time): the floor and vfmigrate run this many times
     # the rounds there, the peers the rounds alone.
     paired: int
+    remote: int  # small migrations of `up` against a tursodb server (the remote workload)
 
 
 FULL = Sizes(small=500, cold=10, files=(1_000, 10_000), rows=1_000_000, panel=(500, 10_000), fleet=(1_000, 10),
-             paired=4)
-TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, panel=(40, 80), fleet=(20, 3), paired=1)
+             paired=4, remote=100)
+TINY = Sizes(small=12, cold=3, files=(40, 80), rows=2_000, panel=(40, 80), fleet=(20, 3), paired=1, remote=5)
 WORKLOADS = ("up", "up-tx-all", "data", "cold-status", "status", "noop-up", "status-1k", "status-10k", "rebuild",
-             "panel", "fleet", "fleet-tx-all", "fleet-status")
+             "panel", "fleet", "fleet-tx-all", "fleet-status", "remote")
 # What --tiny runs unless --only says otherwise: not up --tx all, the rebuild, the panel and the
 # fleet yet, as tests/test_bench_smoke.py pins the list of workloads and of targets (`--tiny --only
 # rebuild` runs it; the panel needs the notebook extra, pandas and ipywidgets, installed into the
-# bench's environment).
+# bench's environment; the remote workload needs tursodb).
 TINY_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("up-tx-all", "rebuild", "panel", "fleet", "fleet-tx-all",
-                                                         "fleet-status"))
+                                                         "fleet-status", "remote"))
 # The panel's steps (bench/panel_worker.py), each timed at both sizes against "styler", the old table.
 PANEL_STEPS = ("read", "styler", "redraw", "refresh")
 PANEL_WORKER = Path(__file__).resolve().parent / "panel_worker.py"
@@ -58,7 +60,8 @@ def labels(sizes: Sizes) -> dict[str, str]:
             "fleet": f"fleet up --jobs {FLEET_JOBS}, {sizes.fleet[0]:,} databases × {sizes.fleet[1]} migrations",
             "fleet-tx-all": f"fleet up --jobs {FLEET_JOBS} --tx all, {sizes.fleet[0]:,} databases × "
                             f"{sizes.fleet[1]} migrations",
-            "fleet-status": f"fleet status, {sizes.fleet[0]:,} databases up to date"}
+            "fleet-status": f"fleet status, {sizes.fleet[0]:,} databases up to date",
+            "remote": f"up over HTTP (tursodb), {sizes.remote} migrations"}
 
 
 class Bench:
@@ -287,4 +290,5 @@ RUN: dict[str, Callable[[Bench], list[Case]]] = {
     "fleet": fleet,
     "fleet-tx-all": lambda b: fleet(b, "all"),
     "fleet-status": fleet_status,
+    "remote": remote,
 }
