@@ -175,3 +175,13 @@ def test_a_configured_path_may_be_a_pattern(tenants):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "3 databases: 3 migrated"
     assert [len(applied(tenants / "tenants" / f"t{i}.db")) for i in range(1, 7)] == [2, 2, 2, 0, 0, 0]
+
+
+def test_a_command_that_works_on_one_database_refuses_a_pattern_in_one_line(tenants):
+    for command in (["create", "more"], ["restore", "x.bak"], ["schema", "--format", "sql"]):
+        done = vfm(tenants, *command)
+        assert done.returncode == 2, command
+        assert done.stderr.splitlines() == [
+            "vfmigrate: error: the --database pattern matches 6 database files, and this command works on one: "
+            "name a single file (up, down, status, lint and verify take a pattern)"], command
+    assert not (tenants / "migrations" / "003_more.sql").exists()

@@ -85,7 +85,11 @@ class Settings:
 
     @property
     def target(self) -> Target:
-        """The single target; raises ConfigError when several are configured and none picked."""
+        """The single target; raises ConfigError when several are configured and none picked,
+        or a pattern matched several files (a fleet)."""
+        if len(self.targets) != 1 and self.fleet:
+            raise ConfigError(f"the --database pattern matches {len(self.targets)} database files, and this command "
+                              "works on one: name a single file (up, down, status, lint and verify take a pattern)")
         if len(self.targets) != 1:
             raise ConfigError(
                 f"{len(self.targets)} databases are configured in {_shown(self.config_file)}: "
