@@ -132,3 +132,25 @@ def test_on_statement_is_told_before_each_statement_also_in_a_dry_run(target):
     assert seen == [(2, 1, "down"), (2, 2, "down"), (1, 1, "down")]
     # A dry run of a down counts the rows its DOWN statements put at risk, as up's does.
     assert [(f.kind, f.object, f.rows) for f in report.findings] == [("drop-table", "users", 2)]
+
+
+def test_a_stop_while_a_down_waits_to_back_up_ends_the_wait_at_once(target):
+    (target.migrations / "002_slow.sql").unlink()
+    commands.up(target)
+    stop = threading.Event()
+    other = sqlite3.connect(target.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock the backup needs
+    try:
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
+        with pytest.raises(MigrationStopped) as raised:
+            commands.down(target, busy_timeout=30, stop=stop)
+        took = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert took < 2, took  # not the 30 s busy timeout
+    assert str(raised.value) == ("001_users.sql (DOWN): stopped while waiting for the write lock to back up; "
+                                 "001_users.sql stays applied")
+    assert applied(target.database) == [1]
+    assert not list(target.database.parent.glob("*.bak"))  # no backup, no half-written one

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import DatabaseError, UsageError
@@ -72,7 +73,7 @@ _ROLLBACK_JOURNAL_MODES = {"delete", "truncate", "persist"}
 PARTIAL_SUFFIX = ".partial"
 
 
-def backup(conn: sqlite3.Connection, target: Path) -> Path:
+def backup(conn: sqlite3.Connection, target: Path, *, waiting: Callable[[float], None] | None = None) -> Path:
     """Write a consistent copy of ``conn``'s database to the new file ``target``, synced.
 
     Takes the write lock first (``BEGIN IMMEDIATE``, waiting out the busy timeout), so a
@@ -90,7 +91,7 @@ def backup(conn: sqlite3.Connection, target: Path) -> Path:
     if db is None:
         raise DatabaseError("an in-memory database cannot be backed up to a file")
     partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    with Transaction(conn, db, rollback=True):
+    with Transaction(conn, db, rollback=True, waiting=waiting):  # waiting: see Transaction
         try:
             if os.name == "posix" and journal_mode(conn) in _ROLLBACK_JOURNAL_MODES:
                 import shutil  # only a down with a backup needs it

@@ -153,8 +153,10 @@ class MigrationStopped(MigrationInterrupted):
     def __init__(self, file: str, statement: int = 0, line: int = 0, reason: str = "stopped", *,
                  direction: str = "up", sql: str = "", applied: tuple[int, ...] = ()) -> None:
         super().__init__(file, statement, line, reason, direction=direction, sql=sql, applied=applied)
-        if not statement:
-            MigrationError.__init__(self, f"{_section(file, direction)}: {reason}; {_outcome(file, direction, applied)}")
+        if not statement:  # it never started: nothing of it to undo
+            stands = f"nothing from {file} was applied" if direction == "up" else f"{file} stays applied"
+            earlier = f"; earlier migrations in this run stay: {', '.join(map(str, applied))}" if applied else ""
+            MigrationError.__init__(self, f"{_section(file, direction)}: {reason}; {stands}{earlier}")
 
 
 class ForeignKeyViolations(MigrationFailed):

@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import ChecksumMismatch, IrreversibleMigration, MissingMigrationFile, UsageError
 from .files import Migration, discover, validate_all
 from .results import RunReport
-from .run import Migrator
+from .run import Migrator, follow_lock_wait
 from .backup import backup, backup_path, prune
 from .sqlite import database_path
 from .tracker import VersionTracker
@@ -76,8 +76,11 @@ class RollbackManager(Migrator):
         """
         db = database_path(conn)
 
-        def back_up(version: int) -> str | None:
-            return str(backup(conn, backup_path(Path(db), f"v{version}"))) if self.backup and db else None
+        def back_up(version: int, first: Migration) -> str | None:
+            if not (self.backup and db):
+                return None
+            waiting = follow_lock_wait(self.hooks, first, "down", "stopped while waiting for the write lock to back up")
+            return str(backup(conn, backup_path(Path(db), f"v{version}"), waiting=waiting))
 
         report = self._run(conn, database, "down",
                            lambda: self.plan(conn, steps=steps, to=to, all=all, migrations=migrations), back_up)

@@ -94,9 +94,9 @@ class Migrator:
 
     def _run(self, conn: sqlite3.Connection, database: str | None, direction: str,
              plan: Callable[[], list[Migration]],
-             before_run: Callable[[int], str | None] | None = None) -> RunReport:
+             before_run: Callable[[int, Migration], str | None] | None = None) -> RunReport:
         """What ``migrate_up`` and ``rollback`` share: set the connection up, ``plan()``
-        (a refusal is logged), ``before_run(version)`` (the backup; returns its path), run
+        (a refusal is logged), ``before_run(version, first migration)`` (the backup; returns its path), run
         the plan, and report, with the checks after a run that changed the database."""
         label = database or database_path(conn) or ":memory:"
         with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
@@ -118,7 +118,7 @@ class Migrator:
             if migrations:
                 log.open()  # a run that cannot be recorded does not start
                 if applying and before_run is not None:
-                    saved = before_run(before)
+                    saved = before_run(before, migrations[0])
                 results = run_plan(conn, migrations, direction, self.mode, self.hooks, label, log, tx=self.tx)
             changed = applying and any(not r.skipped for r in results)
             return RunReport(
@@ -151,6 +151,21 @@ def engine_connection(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         # A generated table rebuild that failed half-way leaves it ON: put back what the caller had.
         conn.execute(f"PRAGMA legacy_alter_table={'ON' if legacy else 'OFF'}")
         conn.isolation_level = saved
+
+
+def follow_lock_wait(hooks: Hooks, migration: Migration, direction: str, reason: str):
+    """The ``waiting`` callback of a Transaction outside the run loop (a Down's backup): a set
+    ``stop`` ends the wait for the lock (MigrationStopped, ``reason``), ``on_wait`` hears of it;
+    None when the caller follows neither."""
+    if hooks.stop is None and hooks.on_wait is None:
+        return None
+
+    def waiting(waited: float) -> None:
+        if hooks.stop is not None and hooks.stop.is_set():
+            raise MigrationStopped(migration.filename, reason=reason, direction=direction)
+        if hooks.on_wait is not None:
+            hooks.on_wait(waited)
+    return waiting
 
 
 def log_refusal(log: EventLog, label: str, direction: str, mode: ExecutionMode, exc: MigrationError) -> None:
