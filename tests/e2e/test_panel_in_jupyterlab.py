@@ -499,12 +499,17 @@ def reopened_outputs(browser, lab, name: str, screenshot: Path) -> str:
         context.close()
 
 
+def assert_no_widget_debris(text: str) -> None:
+    """A reopened notebook's outputs hold no widget error and no widget's text repr."""
+    assert "Error displaying widget" not in text, text[-2000:]
+    assert "HBox(children" not in text and "MigrationPanel(" not in text, text[-2000:]
+
+
 def test_the_stored_example_notebook_opens_without_widget_errors(lab, browser, screenshots):
     # The notebook as the repository stores it (run by notebooks/execute.py, outputs and widget state kept).
     shutil.copy(NOTEBOOK_FILE, lab.workspace / "stored_panel.ipynb")
     text = reopened_outputs(browser, lab, "stored_panel.ipynb", screenshots / "stored-notebook.png")
-    assert "Error displaying widget" not in text, text[-2000:]
-    assert "HBox(children" not in text and "MigrationPanel(" not in text, text[-2000:]
+    assert_no_widget_debris(text)
     assert "create_customers" in text or "Migration panel" in text, text[-2000:]
 
 
@@ -517,5 +522,4 @@ def test_a_notebook_saved_in_jupyterlab_reopens_without_widget_errors(panel, lab
     page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")  # its kernel is gone
     page.wait_for_timeout(1000)
     text = reopened_outputs(browser, lab, "migration_panel.ipynb", screenshots / "reopened.png")
-    assert "Error displaying widget" not in text, text[-2000:]
-    assert "HBox(children" not in text and "MigrationPanel(" not in text, text[-2000:]
+    assert_no_widget_debris(text)

@@ -31,6 +31,10 @@ from .statements import Statement
 from .step import Guard, RunState, Watch, apply_one, execute, track
 from .tracker import VersionTracker
 
+TYPE_CHECKING = False  # threading is only named in annotations: not imported on every run
+if TYPE_CHECKING:
+    import threading
+
 TX_MODES = ("file", "all")  # a transaction per migration file, or one for the whole run
 ResultCallback = Callable[[MigrationResult], None]
 StartCallback = Callable[[Migration, str], None]
@@ -38,12 +42,6 @@ StartCallback = Callable[[Migration, str], None]
 ProgressHandler = Callable[[], "int | None"]
 StatementCallback = Callable[[Migration, Statement, str], None]
 WaitCallback = Callable[[float], None]  # seconds waited so far for the write lock
-
-
-class StopEvent:
-    """What ``stop`` must be: a ``threading.Event`` (anything with ``is_set()``)."""
-
-    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +57,7 @@ class Hooks:
     on_wait: WaitCallback | None = None  # while the write lock is waited for (every WAIT_SLICE s)
     # Set by the caller to stop the run: the running statement or lock wait is cut short, that
     # migration rolled back, MigrationStopped raised and the migration logged as "stopped".
-    stop: StopEvent | None = None
+    stop: threading.Event | None = None
 
 
 class Migrator:
@@ -80,7 +78,7 @@ class Migrator:
         watch: Watch | None = None,
         on_statement: StatementCallback | None = None,
         on_wait: WaitCallback | None = None,
-        stop: StopEvent | None = None,
+        stop: threading.Event | None = None,
         tx: str = "file",
     ) -> None:
         if tx not in TX_MODES:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..engine import commands, config
 from ..engine.config import Settings, Target
 from ..engine.errors import MigrationError, MigrationInterrupted, MigrationStopped
-from ..engine.results import MigrationState, RunReport
+from ..engine.results import MigrationState, RunReport, StatusReport
 from ..engine.sqlite import DEFAULT_BUSY_TIMEOUT
 from .progress import RunProgress
 
@@ -32,10 +32,11 @@ def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backu
 
 
 def planned(target: Target, direction: str, *, to: int | None = None, steps: int | None = None,
-            all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> int:
+            all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, report: StatusReport | None = None) -> int:
     """How many migrations an ``up``/``down`` would run, for sizing a progress bar (the run
-    itself checks everything again). Read-only."""
-    report = commands.status(target, busy_timeout=busy_timeout)
+    itself checks everything again). Read-only; ``report``: the status already read (else it is)."""
+    if report is None:
+        report = commands.status(target, busy_timeout=busy_timeout)
     if direction == "up":
         return sum(1 for e in report.pending if to is None or e.version <= to)
     applied = [e for e in report.entries if e.state in (MigrationState.APPLIED, MigrationState.MODIFIED,

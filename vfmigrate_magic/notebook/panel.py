@@ -304,7 +304,9 @@ class MigrationPanel:
         try:
             if direction == "down" and not dry_run and not confirmed and self._needs_confirm(target, options):
                 return
-            total = actions.planned(target, direction, busy_timeout=self.settings.busy_timeout, **options)
+            # The status the panel shows sizes the bar: the run reads and checks it again anyway.
+            total = actions.planned(target, direction, busy_timeout=self.settings.busy_timeout, report=self.status,
+                                    **options)
             run = RunProgress(total, bar=self.progress, label=self.message,
                               echo=lambda line: self._log(f"  {line}"))
             self._run = run
