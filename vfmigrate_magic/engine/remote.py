@@ -113,8 +113,9 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False, tx: str 
         migrations = runner.migrations()
     with _client(target) as client, event_log_of(target) as log:
         rows = _Rows(client)
-        before = VersionTracker(rows).current_version()
-        plan = _plan(log, target, "up", mode, lambda: runner.plan(rows, to, migrations=migrations))
+        applied = VersionTracker(rows).applied()  # one read for the version before and the plan
+        before = max(applied, default=0)
+        plan = _plan(log, target, "up", mode, lambda: runner.plan(rows, to, migrations=migrations, applied=applied))
         results = []
         if plan:
             log.open()  # a run that cannot be recorded does not start
@@ -142,9 +143,10 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
     saved = None
     with _client(target) as client, event_log_of(target) as log:
         rows = _Rows(client)
-        before = VersionTracker(rows).current_version()
+        applied = VersionTracker(rows).applied()
+        before = max(applied, default=0)
         plan = _plan(log, target, "down", mode,
-                     lambda: manager.plan(rows, steps=steps, to=to, all=all, migrations=migrations))
+                     lambda: manager.plan(rows, steps=steps, to=to, all=all, migrations=migrations, applied=applied))
         results = []
         if plan:
             log.open()  # a run that cannot be recorded does not start

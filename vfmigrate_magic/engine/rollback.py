@@ -12,15 +12,17 @@ from .results import RunReport
 from .run import Migrator, follow_lock_wait
 from .backup import backup, backup_path, prune
 from .sqlite import database_path
-from .tracker import VersionTracker
+from .tracker import AppliedMigration, VersionTracker
 
 
 class RollbackManager(Migrator):
     """Rolls back the newest applied migrations of one folder on a database connection."""
 
     def plan(self, conn: sqlite3.Connection, *, steps: int | None = None, to: int | None = None,
-             all: bool = False, migrations: list[Migration] | None = None) -> list[Migration]:
+             all: bool = False, migrations: list[Migration] | None = None,
+             applied: dict[int, AppliedMigration] | None = None) -> list[Migration]:
         """The migrations ``rollback`` would undo, newest first, after every check. Read-only.
+        ``migrations`` and ``applied``: as for ``MigrationRunner.plan``.
 
         Default: the last applied one. Raises UsageError for steps or a version that name
         nothing; MissingMigrationFile, ChecksumMismatch, IrreversibleMigration or
@@ -32,20 +34,22 @@ class RollbackManager(Migrator):
             raise UsageError(f"--steps must be a whole number of 1 or more, not {steps!r}")
         if to is not None and (type(to) is not int or to < 0):
             raise UsageError(f"--to must be a version (0 or more), not {to!r}")
-        applied = sorted(VersionTracker(conn).applied().values(), key=lambda r: r.version, reverse=True)
+        if applied is None:
+            applied = VersionTracker(conn).applied()
+        newest_first = sorted(applied.values(), key=lambda r: r.version, reverse=True)
         if steps is not None:
-            if steps > len(applied):
+            if steps > len(newest_first):
                 raise UsageError(
-                    f"--steps {steps}: only {len(applied)} migrations are applied; "
+                    f"--steps {steps}: only {len(newest_first)} migrations are applied; "
                     "use --all to roll back every one. Nothing was changed."
                 )
-            targets = applied[:steps]
+            targets = newest_first[:steps]
         elif to is not None:
-            targets = [r for r in applied if r.version > to]
+            targets = [r for r in newest_first if r.version > to]
         elif all:
-            targets = applied
+            targets = newest_first
         else:
-            targets = applied[:1]
+            targets = newest_first[:1]
         if targets and migrations is None:
             migrations = discover(self.migrations_dir)
         files = {m.version: m for m in migrations or ()}
@@ -83,7 +87,8 @@ class RollbackManager(Migrator):
             return str(backup(conn, backup_path(Path(db), f"v{version}"), waiting=waiting))
 
         report = self._run(conn, database, "down",
-                           lambda: self.plan(conn, steps=steps, to=to, all=all, migrations=migrations), back_up)
+                           lambda rows: self.plan(conn, steps=steps, to=to, all=all, migrations=migrations, applied=rows),
+                           back_up)
         if report.backup_path and self.backup_keep is not None:
             report = replace(report, pruned_backups=prune(Path(db), self.backup_keep))
         return report

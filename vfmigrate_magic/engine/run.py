@@ -29,7 +29,7 @@ from .sqlite import (
 )
 from .statements import Statement
 from .step import Guard, RunState, Watch, apply_one, execute, track
-from .tracker import VersionTracker
+from .tracker import AppliedMigration, VersionTracker
 
 TYPE_CHECKING = False  # threading is only named in annotations: not imported on every run
 if TYPE_CHECKING:
@@ -91,17 +91,18 @@ class Migrator:
         self.hooks = Hooks(on_start, on_result, progress_handler, progress_every, watch, on_statement, on_wait, stop)
 
     def _run(self, conn: sqlite3.Connection, database: str | None, direction: str,
-             plan: Callable[[], list[Migration]],
+             plan: Callable[[dict[int, AppliedMigration]], list[Migration]],
              before_run: Callable[[int, Migration], str | None] | None = None) -> RunReport:
-        """What ``migrate_up`` and ``rollback`` share: set the connection up, ``plan()``
-        (a refusal is logged), ``before_run(version, first migration)`` (the backup; returns its path), run
+        """What ``migrate_up`` and ``rollback`` share: set the connection up, ``plan(tracking rows)``
+        (the rows read once for the version before and the plan; a refusal is logged), ``before_run(version, first migration)`` (the backup; returns its path), run
         the plan, and report, with the checks after a run that changed the database."""
         label = database or database_path(conn) or ":memory:"
         with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
             tracker = VersionTracker(conn)
             try:
-                before = tracker.current_version()
-                migrations = plan()
+                rows = tracker.applied()
+                before = max(rows, default=0)
+                migrations = plan(rows)
                 if self.tx == "all" and self.mode is ExecutionMode.APPLY:
                     for m in migrations:
                         if not m.transactional:

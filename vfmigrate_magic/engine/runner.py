@@ -8,7 +8,7 @@ from .errors import ChecksumMismatch, OutOfOrder
 from .files import Migration, discover, validate_all
 from .results import ExecutionMode, RunReport
 from .run import Migrator
-from .tracker import VersionTracker
+from .tracker import AppliedMigration, VersionTracker
 
 
 class MigrationRunner(Migrator):
@@ -29,16 +29,19 @@ class MigrationRunner(Migrator):
         return discover(self.migrations_dir)
 
     def plan(self, conn: sqlite3.Connection, to: int | None = None, *,
-             migrations: list[Migration] | None = None) -> list[Migration]:
+             migrations: list[Migration] | None = None,
+             applied: dict[int, AppliedMigration] | None = None) -> list[Migration]:
         """The migrations ``migrate_up`` would run, after every check it makes. Read-only.
 
-        ``migrations`` is the folder's content if the caller has just read it (else it is read).
+        ``migrations`` is the folder's content and ``applied`` the tracking rows if the caller
+        has just read them (else they are read).
 
         Raises ChecksumMismatch (an applied file changed), OutOfOrder (a pending file sorts
         below the newest applied one), BadMigrationFile (a pending file is malformed or has a
         syntax error) or TrackingTableError (``schema_migrations`` edited by hand).
         """
-        applied = VersionTracker(conn).applied()
+        if applied is None:
+            applied = VersionTracker(conn).applied()
         if migrations is None:
             migrations = self.migrations()
         for m in migrations:
@@ -66,4 +69,4 @@ class MigrationRunner(Migrator):
         MigrationFailed when a statement fails or foreign_key_check finds new violations
         (that migration is rolled back, earlier ones stay applied).
         """
-        return self._run(conn, database, "up", lambda: self.plan(conn, to, migrations=migrations))
+        return self._run(conn, database, "up", lambda rows: self.plan(conn, to, migrations=migrations, applied=rows))

@@ -226,6 +226,8 @@ def added_violations(before: list[tuple], after: list[tuple]) -> tuple[str, ...]
     already broke a reference, and those rows are not new. Named are the rows of ``after``
     that are not in ``before``.
     """
+    if not after or after == before:  # the common case: no violation, or none new
+        return ()
     from collections import Counter
 
     grown = Counter((t, p) for t, _, p, _ in after) - Counter((t, p) for t, _, p, _ in before)

@@ -16,15 +16,18 @@ TRACKING_TABLE = "schema_migrations"
 
 class Statement:
     """One complete SQL statement of a section: its text, the file line it starts on, its
-    1-based place in the section, and its first three words outside comments, upper-case."""
+    1-based place in the section, its first three words outside comments, upper-case, and the
+    whole statement on one line without comments (``one_line``: what a run reports of it)."""
 
-    __slots__ = ("sql", "line", "index", "words")
+    __slots__ = ("sql", "line", "index", "words", "one_line")
 
     def __init__(self, sql: str, line: int, index: int) -> None:
         self.sql = sql
         self.line = line
         self.index = index
-        self.words = [w.upper() for w in _WORD.findall(without_comments(sql)[:200])[:3]]
+        text = without_comments(sql)
+        self.words = [w.upper() for w in _WORD.findall(text[:200])[:3]]
+        self.one_line = " ".join(text.split())
 
     def __repr__(self) -> str:
         return f"Statement(sql={self.sql!r}, line={self.line}, index={self.index})"
@@ -41,11 +44,6 @@ class Statement:
     def keyword(self) -> str:
         """The statement's first keyword, upper-case (``CREATE``, ``BEGIN``, ...)."""
         return self.words[0] if self.words else ""
-
-    @property
-    def one_line(self) -> str:
-        """The whole statement on one line, without comments (a dry run's statements)."""
-        return " ".join(without_comments(self.sql).split())
 
     @property
     def summary(self) -> str:
