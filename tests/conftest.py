@@ -24,7 +24,7 @@ def db_path(tmp_path: Path) -> Path:
 def _isolated_env(monkeypatch, tmp_path: Path):
     """No stray settings: tests run in tmp_path with no DATABASE_PATH/MIGRATIONS_DIR."""
     for key in ("DATABASE_PATH", "MIGRATIONS_DIR", "VFMIGRATE_BUSY_TIMEOUT", "VFMIGRATE_BACKUP", "VFMIGRATE_BACKUP_KEEP",
-                "VFMIGRATE_TX"):
+                "VFMIGRATE_TX", "VFMIGRATE_STATE_DIR"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -43,6 +43,9 @@ def add_target_options(parser: argparse.ArgumentParser, default, *, token: bool 
                        help="a database named under [tool.vfmigrate.databases] in pyproject.toml")
     group.add_argument("--busy-timeout", metavar="SECONDS", type=_seconds, default=default,
                        help="how long to wait for another writer's lock (env VFMIGRATE_BUSY_TIMEOUT; default 30)")
+    group.add_argument("--state-dir", metavar="DIR", default=default,
+                       help="keep the event logs and backups in DIR instead of beside each database, e.g. outside "
+                       "a LiteFS mount (env VFMIGRATE_STATE_DIR)")
     if token:
         group.add_argument("--auth-token", metavar="TOKEN", default=default,
                            help="the server's auth token, for a URL --database (env VFMIGRATE_AUTH_TOKEN, which keeps "

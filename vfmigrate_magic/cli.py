@@ -45,7 +45,7 @@ def _run(args, prog: str, results: list) -> tuple[int, MigrationError | None]:
     try:
         settings = config.resolve(database=args.database, migrations=args.migrations, db=args.db,
                                   busy_timeout=args.busy_timeout, backup=getattr(args, "backup", None),
-                                  tx=getattr(args, "tx", None), auth_token=args.auth_token,
+                                  tx=getattr(args, "tx", None), auth_token=args.auth_token, state_dir=args.state_dir,
                                   need_database=needs_database(args))
         if settings.fleet and args.command in FLEET_COMMANDS:
             return _cmd_fleet(args, settings, results), None
@@ -202,7 +202,9 @@ def _cmd_backups(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         found = commands.backups(target)
         results.append((target, found))
-        where = f"beside {display_path(str(target.database))}" if target.url is None else "in .vfmigrate"
+        kept = target.base.parent
+        where = (f"beside {display_path(str(target.database))}" if target.url is None and target.state_dir is None
+                 else f"in {display_path(str(kept))}")
         print(f"{target.label}: " + (f"{plural(len(found), 'backup')} {where}, oldest first" if found
                                      else f"no backups {where}"))
         for backup in found:

@@ -301,3 +301,13 @@ def test_db_from_config_picks_a_configured_database(ip, two_databases):
     assert "database" not in df.columns and df["name"].tolist() == ["create_nodes", "create_edges"]
     with pytest.raises(UsageError, match=r"unknown database 'grph' .*did you mean 'graph'"):
         ip.run_line_magic("migrate", "status --db grph")
+
+
+def test_state_dir_keeps_the_event_log_and_backups_away_from_the_database(on_app, app):
+    on_app.run_line_magic("migrate", "up --state-dir state")
+    on_app.run_line_magic("migrate", "down --state-dir state")
+    kept = app / "state" / str(app.resolve()).lstrip("/")
+    assert sorted(p.name for p in app.iterdir() if p.name.startswith("app.db")) == ["app.db"]
+    assert (kept / "app.db.history.jsonl").is_file() and len(list(kept.glob("app.db.*.v2.bak"))) == 1
+    df = on_app.run_line_magic("migrate", "history --state-dir state")
+    assert df["direction"].tolist() == ["up", "up", "down"]

@@ -186,11 +186,13 @@ def prune(db: Path, keep: int | None, *, spare: Path | None = None) -> tuple[str
     return tuple(removed)
 
 
-def restore(db: Path, source: Path, *, busy_timeout: float, keep: int | None = None) -> RestoreResult:
+def restore(db: Path, source: Path, *, busy_timeout: float, keep: int | None = None,
+            base: Path | None = None) -> RestoreResult:
     """Replace the database ``db`` with the backup ``source``: first a backup of ``db`` as it
     is (under the write lock), then SQLite's backup API copies ``source`` into it, holding the
     write lock for the whole copy, which is one transaction (a kill leaves ``db`` as it was);
-    then ``integrity_check``; then ``keep`` prunes old backups (never ``source``).
+    then ``integrity_check``; then ``keep`` prunes old backups (never ``source``). ``base``:
+    where the backups of ``db`` are kept (:attr:`.config.Target.base`; default beside it).
 
     Raises DatabaseError when ``source`` is not a sound SQLite database (nothing changed),
     DatabaseLocked when the lock is not granted. :func:`source_for` checks a user's argument.
@@ -198,11 +200,12 @@ def restore(db: Path, source: Path, *, busy_timeout: float, keep: int | None = N
     from .sqlite import connect, translate
 
     _check_backup(source)
+    base = db if base is None else base
     started = time.perf_counter()
     conn = connect(db, create=True, busy_timeout=busy_timeout)
     try:
         before = _version(conn)
-        saved = str(backup(conn, backup_path(db, f"v{before}"))) if _has_content(conn) else None
+        saved = str(backup(conn, backup_path(base, f"v{before}"))) if _has_content(conn) else None
         reader = sqlite3.connect(f"file:{uri_path(source)}?mode=ro", uri=True)
         try:
             reader.backup(conn)
@@ -215,15 +218,17 @@ def restore(db: Path, source: Path, *, busy_timeout: float, keep: int | None = N
     finally:
         conn.close()
     return RestoreResult(str(db), str(source), saved, before, after, integrity,
-                         prune(db, keep, spare=source), (time.perf_counter() - started) * 1000)
+                         prune(base, keep, spare=source), (time.perf_counter() - started) * 1000)
 
 
-def source_for(db: Path, argument: str) -> Path:
-    """The backup file a user named: a path, or the name of a file beside ``db`` (as
-    ``vfmigrate backups`` lists them). Raises UsageError when it is neither, or is ``db``."""
+def source_for(db: Path, argument: str, base: Path | None = None) -> Path:
+    """The backup file a user named: a path, or the name of a file where the backups of ``db``
+    are kept (beside it, or beside ``base``: :attr:`.config.Target.base`), as ``vfmigrate
+    backups`` lists them. Raises UsageError when it is neither, or is ``db``."""
     source = Path(argument)
-    if not source.exists() and not source.is_absolute() and (db.parent / argument).exists():
-        source = db.parent / argument
+    folder = (db if base is None else base).parent
+    if not source.exists() and not source.is_absolute() and (folder / argument).exists():
+        source = folder / argument
     if not source.is_file():
         raise UsageError(f"{argument}: no such backup file; list them with 'vfmigrate backups'. Nothing was changed.")
     if _same_file(db, source):

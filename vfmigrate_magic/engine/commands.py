@@ -73,7 +73,7 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
         watch = RiskMeter()
     runner = MigrationRunner(target.migrations, mode, on_start=on_start, on_result=on_result,
                              progress_handler=progress_handler, progress_every=progress_every, watch=watch, tx=tx,
-                             **follow)
+                             state_dir=target.state_dir, **follow)
     # Read and check the files before the database is opened, so bad input creates nothing.
     if migrations is None:
         migrations = runner.migrations()
@@ -88,7 +88,7 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
             return _with_findings(_warn_if_empty(report, target, migrations), watch)
     if not target.database.exists() and migrations:
         require_folder(target.database)
-        EventLog(database).open().close()  # an unusable log refuses the run before the file is made
+        EventLog(target.base).open().close()  # an unusable log refuses the run before the file is made
     conn = connect(target.database, create=not dry_run, busy_timeout=busy_timeout)
     with _opened(conn, database, busy_timeout):
         report = runner.migrate_up(conn, to=to, migrations=migrations, database=database)
@@ -119,7 +119,8 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
         watch = RiskMeter()
     manager = RollbackManager(target.migrations, mode, backup=backup, backup_keep=backup_keep,
                               on_start=on_start, on_result=on_result, progress_handler=progress_handler,
-                              progress_every=progress_every, watch=watch, tx=tx, **follow)
+                              progress_every=progress_every, watch=watch, tx=tx, state_dir=target.state_dir,
+                              **follow)
     conn = connect(target.database, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
         report = manager.rollback(conn, steps=steps, to=to, all=all, database=str(target.database),
@@ -136,7 +137,7 @@ def backups(target: Target) -> list[BackupFile]:
         return remote_backups(target)
     from .backup import list_backups
 
-    return list_backups(target.database)
+    return list_backups(target.base)
 
 
 def restore(target: Target, backup: str, *, backup_keep: int | None = None,
@@ -150,16 +151,17 @@ def restore(target: Target, backup: str, *, backup_keep: int | None = None,
     from .sqlite import now_precise
 
     _local_only(target, "restore")
-    source = source_for(target.database, backup)
+    source = source_for(target.database, backup, target.base)
     require_folder(target.database)
-    with EventLog(str(target.database)) as log:
+    with EventLog(target.base) as log:
         log.open()  # a restore that could not be recorded does not start
 
         def event(version: int, status: str, ms: float, error: str = "") -> None:
             log.write(HistoryEvent(now_precise(), str(target.database), version, source.name, "restore",
                                    ExecutionMode.APPLY.value, status, round(ms, 3), error=error))
         try:
-            result = restore_backup(target.database, source, busy_timeout=busy_timeout, keep=backup_keep)
+            result = restore_backup(target.database, source, busy_timeout=busy_timeout, keep=backup_keep,
+                                    base=target.base)
         except MigrationError as exc:
             event(0, "failed", 0.0, str(exc))
             raise
@@ -187,7 +189,7 @@ def status(target: Target, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
     with _opened(conn, str(target.database), busy_timeout):
         return migration_status(conn, target.migrations, database=str(target.database), db_name=target.name,
-                                verified=verified(target.database), migrations=migrations)
+                                verified=verified(target.base), migrations=migrations)
 
 
 def create(target: Target, name: str, *, up: str = "", down: str = "", author: str = "") -> CreatedMigration:
@@ -205,7 +207,7 @@ def history(target: Target) -> list[HistoryEvent]:
         return remote_history(target)
     from . import history as event_log
 
-    return event_log.read(target.database)
+    return event_log.read(target.base)
 
 
 def check(target: Target) -> int:
@@ -245,7 +247,8 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
                 return LintReport(str(target.database), "down", 0, exists=False)
             from .rollback import RollbackManager
 
-            manager = RollbackManager(target.migrations, ExecutionMode.DRY_RUN, backup=False, watch=meter)
+            manager = RollbackManager(target.migrations, ExecutionMode.DRY_RUN, backup=False, watch=meter,
+                                      state_dir=target.state_dir)
             conn = connect(target.database, busy_timeout=busy_timeout)
             with _opened(conn, str(target.database), busy_timeout):
                 checked = len(manager.rollback(conn, all=True, database=str(target.database)).ran)
@@ -296,7 +299,7 @@ def _log_verified(target: Target, report: VerifyReport) -> None:
 
         log, database = event_log_of(target), target.location
     else:
-        log = EventLog(database)
+        log = EventLog(target.base)
     with log:
         for m in report.migrations:
             log.write(HistoryEvent(now_precise(), database, m.version, m.label.partition("_")[2], "verify",

@@ -3,7 +3,7 @@
 One function, :func:`resolve`, applies the order every front end uses:
 explicit argument > environment (``DATABASE_PATH``, ``MIGRATIONS_DIR``,
 ``VFMIGRATE_BUSY_TIMEOUT``, ``VFMIGRATE_BACKUP``, ``VFMIGRATE_BACKUP_KEEP``, ``VFMIGRATE_TX``,
-``VFMIGRATE_AUTH_TOKEN``) > ``[tool.vfmigrate]`` in the nearest ``pyproject.toml`` > defaults.
+``VFMIGRATE_AUTH_TOKEN``, ``VFMIGRATE_STATE_DIR``) > ``[tool.vfmigrate]`` in the nearest ``pyproject.toml`` > defaults.
 ``--db NAME`` picks a configured database; ``--database`` and ``--migrations`` then override its
 fields. A database is a file, a pattern over files (a fleet), or a server's URL
 (``http://HOST:PORT``, ``https://HOST``, ``libsql://HOST``), which is never expanded or joined
@@ -15,6 +15,7 @@ busy_timeout = 30          # seconds to wait for another writer's lock
 backup = true              # back up before every down (and every restore)
 backup_keep = 10           # keep the newest 10 backups of each database (default: all)
 tx = "file"                # a transaction per migration; "all": one for the whole run
+state_dir = ".vfmigrate-state"  # keep event logs and backups here, not beside each database
 
 [tool.vfmigrate.databases.settings]
 path = "data/settings.db"            # relative to this pyproject.toml; or a URL, "libsql://HOST"
@@ -31,12 +32,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError
-from .locations import auth_token_from, checked_url, expand, is_url
+from .locations import auth_token_from, checked_url, expand, is_url, state_base
 from .results import display_path
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_MIGRATIONS = "migrations"
-TOP_KEYS = {"databases", "busy_timeout", "backup", "backup_keep", "tx"}
+TOP_KEYS = {"databases", "busy_timeout", "backup", "backup_keep", "tx", "state_dir"}
 DB_KEYS = {"path", "migrations"}
 MAX_BUSY_TIMEOUT = 86400.0  # one day
 
@@ -46,13 +47,27 @@ class Target:
     """One database and its migrations folder. ``database`` is the SQLite file; it is None for
     a remote database (``url``: a Turso or libSQL server, with its ``auth_token``, which no
     repr shows) and for commands that need no database (``create``, ``check``) when none was
-    named."""
+    named. ``state_dir``: the folder for vfmigrate's own files (see :attr:`base`), when they
+    must not go beside the database (a LiteFS mount holds databases only)."""
 
     database: Path | None
     migrations: Path
     name: str | None = None
     url: str | None = None
     auth_token: str | None = field(default=None, repr=False, compare=False)
+    state_dir: Path | None = None
+
+    @property
+    def base(self) -> Path:
+        """Where vfmigrate keeps this database's event log (this path + ``.history.jsonl``) and
+        backups (this path + ``.<UTC time>.v<N>.bak``): beside the file, or in ``state_dir``
+        (:func:`.locations.state_base`); a remote database's in ``.vfmigrate/`` of the working
+        folder, or in ``state_dir`` (:func:`.remote.local_base`)."""
+        if self.url is not None:
+            from .remote import local_base
+
+            return local_base(self)
+        return state_base(self.database, self.state_dir)
 
     @property
     def location(self) -> str:
@@ -143,6 +158,7 @@ def resolve(
     config_file: str | os.PathLike[str] | None = None,
     need_database: bool = True,
     auth_token: str | None = None,
+    state_dir: str | os.PathLike[str] | None = None,
 ) -> Settings:
     """Resolve settings from arguments, environment, ``pyproject.toml`` and defaults.
 
@@ -151,6 +167,8 @@ def resolve(
     (with ``need_database``) a combination that names no database; without it, the
     migrations folder alone is a target (``create``, ``check``). ``auth_token`` (else
     ``VFMIGRATE_AUTH_TOKEN``) goes to every remote target; no message ever shows it.
+    ``state_dir`` (else ``VFMIGRATE_STATE_DIR``, else ``tool.vfmigrate.state_dir``, relative to
+    its pyproject.toml) goes to every target: see :attr:`Target.base`.
     """
     env = os.environ if env is None else env
     here = Path(cwd) if cwd is not None else Path.cwd()
@@ -168,6 +186,7 @@ def resolve(
     do_backup = _first(backup, env_bool(env, "VFMIGRATE_BACKUP"), table.get("backup"), True)
     tx_mode = _tx(tx, env, table, shown)
     keep = _backup_keep(env, table, shown)
+    state = _state_dir(state_dir, env, table, base, here, shown)
 
     given = database if database is not None else (env.get("DATABASE_PATH") or None)
     url = str(given) if is_url(given) else None
@@ -221,6 +240,8 @@ def resolve(
     if any(t.url is not None for t in targets):
         token = auth_token_from(auth_token, env)
         targets = tuple(replace(t, auth_token=token) if t.url is not None else t for t in targets)
+    if state is not None:
+        targets = tuple(replace(t, state_dir=state) for t in targets)
     expanded = expand(targets)
     return Settings(expanded, timeout, bool(do_backup), file, names, env.get("VFMIGRATE_AUTHOR") or _login(), tx_mode,
                     keep, fleet=expanded is not targets)
@@ -236,6 +257,22 @@ def _tx(argument: str | None, env: Mapping[str, str], table: dict, file: str | N
             raise ConfigError(f"{where} must be \"file\" or \"all\", not {value!r}")
         return value
     return "file"
+
+
+def _state_dir(argument, env: Mapping[str, str], table: dict, base: Path, here: Path,
+               file: str | None) -> Path | None:
+    """The folder for event logs and backups: argument > VFMIGRATE_STATE_DIR (both relative to
+    the working folder) > tool.vfmigrate.state_dir (relative to its pyproject.toml) > none."""
+    if argument is not None and str(argument).strip():
+        return here / argument
+    if (env.get("VFMIGRATE_STATE_DIR") or "").strip():
+        return here / env["VFMIGRATE_STATE_DIR"].strip()
+    if "state_dir" not in table:
+        return None
+    value = table["state_dir"]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{file}: tool.vfmigrate.state_dir must be a folder's path in quotes, not {value!r}")
+    return base / value
 
 
 def _backup_keep(env: Mapping[str, str], table: dict, file: str | None) -> int | None:

@@ -21,11 +21,14 @@ from .errors import DatabaseError
 from .results import HistoryEvent
 
 _FIELDS = {f.name: f for f in dataclasses.fields(HistoryEvent)}
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once: a run writes a line per migration
 _TYPES = {"at": str, "database": str, "version": int, "name": str, "direction": str, "mode": str,
           "status": str, "duration_ms": (int, float), "rows_changed": int, "error": str, "checksum": str}
 
 
 def log_path(database: str | os.PathLike[str]) -> Path:
+    """The event log of ``database``: a database file, or where its files are kept
+    (:attr:`.config.Target.base`); a symlink to a database shares its log."""
     db = Path(os.path.realpath(database))
     return db.with_name(db.name + ".history.jsonl")
 
@@ -48,7 +51,11 @@ class EventLog:
         if self.path is None or self._fd is not None:
             return self
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            except FileNotFoundError:  # the first log kept in a state folder (Target.base)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
             raise DatabaseError(
                 f"{self.path}: cannot open the event log ({exc.strerror or exc}); move that path "
@@ -64,7 +71,7 @@ class EventLog:
         if self.path is None:
             return
         self.open()
-        line = json.dumps({name: getattr(event, name) for name in _FIELDS}, separators=(",", ":")) + "\n"
+        line = _ENCODER.encode({name: getattr(event, name) for name in _FIELDS}) + "\n"
         if self._cut:
             line = "\n" + line
         try:

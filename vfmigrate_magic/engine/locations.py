@@ -15,6 +15,18 @@ from .results import display_path
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
+def state_base(database: str | os.PathLike[str], state_dir: str | os.PathLike[str] | None) -> Path:
+    """Where vfmigrate keeps its own files for the database file ``database``: the event log is
+    this path + ``.history.jsonl``, each backup this path + ``.<UTC time>.v<N>.bak``. The
+    database's own path (its files beside it), unless ``state_dir`` is set: then that folder,
+    under the database's whole real path, so that no two databases share a name there
+    (``/var/lib/vfmigrate`` and ``/litefs/app.db``: ``/var/lib/vfmigrate/litefs/app.db``)."""
+    if state_dir is None:
+        return Path(database)
+    real = Path(os.path.realpath(database))
+    return Path(state_dir) / real.relative_to(real.anchor)
+
+
 def is_url(value: str | os.PathLike[str] | None) -> bool:
     """Whether a database setting names a server (``scheme://...``) rather than a file."""
     return isinstance(value, str) and _URL.match(value) is not None

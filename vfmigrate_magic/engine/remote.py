@@ -70,12 +70,13 @@ def refuse(target: Target, what: str, hint: str = "") -> None:
 def local_base(target: Target) -> Path:
     """Where this computer keeps what belongs to the remote database: its event log is this
     path + ``.history.jsonl``, its backups this path + ``.<UTC time>.v<version>.bak``. In
-    ``.vfmigrate/`` of the current folder, named for the server's host and port (and path):
-    ``.vfmigrate/db-org.turso.io_443``."""
+    ``.vfmigrate/`` of the current folder (or the target's ``state_dir``), named for the
+    server's host and port (and path): ``.vfmigrate/db-org.turso.io_443``."""
     parts = urllib.parse.urlsplit(endpoint(target.url))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     name = f"{parts.hostname}_{port}{parts.path.replace('/', '_')}"
-    return Path.cwd() / LOG_FOLDER / re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    folder = target.state_dir if target.state_dir is not None else Path.cwd() / LOG_FOLDER
+    return folder / re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 def status(target: Target, *, migrations: list[Migration] | None = None) -> StatusReport:
@@ -183,7 +184,7 @@ def event_log_of(target: Target) -> EventLog:
     """The event log of ``target``, its folder made if need be (opened when first written)."""
     base = local_base(target)
     try:
-        base.parent.mkdir(exist_ok=True)
+        base.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"{display_path(str(base.parent))}: cannot make the folder for the event log of "
                             f"{target.location} ({exc.strerror or exc}); run vfmigrate from a folder you can "

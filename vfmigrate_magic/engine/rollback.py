@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from pathlib import Path
 
 from .errors import ChecksumMismatch, IrreversibleMigration, MissingMigrationFile, UsageError
 from .files import Migration, discover, validate_all
 from .results import RunReport
 from .run import Migrator, follow_lock_wait
 from .backup import backup, backup_path, prune
+from .locations import state_base
 from .sqlite import database_path
 from .tracker import AppliedMigration, VersionTracker
 
@@ -84,11 +84,12 @@ class RollbackManager(Migrator):
             if not (self.backup and db):
                 return None
             waiting = follow_lock_wait(self.hooks, first, "down", "stopped while waiting for the write lock to back up")
-            return str(backup(conn, backup_path(Path(db), f"v{version}"), waiting=waiting))
+            # Its folder exists: the event log, opened first, lives there too (and made it).
+            return str(backup(conn, backup_path(state_base(db, self.state_dir), f"v{version}"), waiting=waiting))
 
         report = self._run(conn, database, "down",
                            lambda rows: self.plan(conn, steps=steps, to=to, all=all, migrations=migrations, applied=rows),
                            back_up)
         if report.backup_path and self.backup_keep is not None:
-            report = replace(report, pruned_backups=prune(Path(db), self.backup_keep))
+            report = replace(report, pruned_backups=prune(state_base(db, self.state_dir), self.backup_keep))
         return report

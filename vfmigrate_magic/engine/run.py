@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import BadMigrationFile, MigrationError, MigrationInterrupted, MigrationStopped, RefusedByState, UsageError
 from .files import Migration
 from .history import EventLog
+from .locations import state_base
 from .results import ExecutionMode, HistoryEvent, MigrationResult, RunReport
 from .sqlite import (
     Transaction,
@@ -62,7 +63,8 @@ class Hooks:
 
 class Migrator:
     """What :class:`~.runner.MigrationRunner` and :class:`~.rollback.RollbackManager` share:
-    a migrations folder, a mode, the backup settings (``down`` only) and the callbacks."""
+    a migrations folder, a mode, the backup settings (``down`` only), the callbacks, and the
+    folder for the event log and backups (``state_dir``; default: beside the database)."""
 
     def __init__(
         self,
@@ -80,6 +82,7 @@ class Migrator:
         on_wait: WaitCallback | None = None,
         stop: threading.Event | None = None,
         tx: str = "file",
+        state_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if tx not in TX_MODES:
             raise UsageError(f"tx must be one of {', '.join(TX_MODES)}, not {tx!r}")
@@ -88,6 +91,7 @@ class Migrator:
         self.backup = backup
         self.backup_keep = backup_keep  # down: keep only the newest N backups
         self.tx = tx
+        self.state_dir = state_dir  # where the event log and backups are kept (locations.state_base)
         self.hooks = Hooks(on_start, on_result, progress_handler, progress_every, watch, on_statement, on_wait, stop)
 
     def _run(self, conn: sqlite3.Connection, database: str | None, direction: str,
@@ -97,7 +101,8 @@ class Migrator:
         (the rows read once for the version before and the plan; a refusal is logged), ``before_run(version, first migration)`` (the backup; returns its path), run
         the plan, and report, with the checks after a run that changed the database."""
         label = database or database_path(conn) or ":memory:"
-        with engine_connection(conn), EventLog(None if label == ":memory:" else label) as log:
+        logged = None if label == ":memory:" else state_base(label, self.state_dir)
+        with engine_connection(conn), EventLog(logged) as log:
             tracker = VersionTracker(conn)
             try:
                 rows = tracker.applied()

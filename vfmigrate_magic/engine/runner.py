@@ -21,7 +21,7 @@ class MigrationRunner(Migrator):
     def with_mode(self, mode: ExecutionMode) -> MigrationRunner:
         """A runner like this one in another mode (the seed's builder call)."""
         runner = MigrationRunner(self.migrations_dir, mode)
-        runner.hooks, runner.tx = self.hooks, self.tx
+        runner.hooks, runner.tx, runner.state_dir = self.hooks, self.tx, self.state_dir
         return runner
 
     def migrations(self) -> list[Migration]:

@@ -23,12 +23,13 @@ class RunInterrupted(MigrationError):
 
 
 def resolve(*, database=None, migrations=None, db=None, busy_timeout=None, backup=None, tx=None,
-            need_database: bool = True) -> Settings:
+            need_database: bool = True, state_dir=None) -> Settings:
     """``config.resolve`` with empty strings taken as "not given" (as ``%config`` may leave them)."""
     def given(value):
         return None if value == "" else value
     return config.resolve(database=given(database), migrations=given(migrations), db=given(db),
-                          busy_timeout=busy_timeout, backup=backup, tx=tx, need_database=need_database)
+                          busy_timeout=busy_timeout, backup=backup, tx=tx, need_database=need_database,
+                          state_dir=given(state_dir))
 
 
 def planned(target: Target, direction: str, *, to: int | None = None, steps: int | None = None,

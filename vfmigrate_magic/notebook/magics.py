@@ -274,6 +274,7 @@ class MigrateMagics(Magics):
             backup=backup if backup is not None else self.backup,
             tx=getattr(args, "tx", None),
             need_database=needs_database(args),
+            state_dir=args.state_dir,
         )
 
     def _run(self, settings: Settings, targets, direction: str, *, dry_run: bool = False,
