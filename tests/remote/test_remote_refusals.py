@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -123,3 +124,29 @@ def test_lint_and_verify_run_on_a_copy_of_the_servers_data(turso_server, tmp_pat
     code, out, _ = run(capsys, "--json", *target, "status")
     states = {m["version"]: m["reversible"] for m in json.loads(out)["databases"][0]["migrations"]}
     assert states[2] == "fails verify"
+
+
+def test_no_answer_in_time_says_the_server_decides_and_status_tells(turso_server, capsys, migrations_dir, monkeypatch):
+    """A migration that outlasts the client's wait: the server goes on and commits it whole; the
+    message says to ask status, and status then says it is applied."""
+    from vfmigrate_magic.engine import hrana
+
+    migrations_dir.add("001_big.sql", "CREATE TABLE big (x INTEGER);\nINSERT INTO big VALUES " +
+                       ", ".join(f"({i})" for i in range(1, 21)) + ";\n"
+                       "INSERT INTO big SELECT a.x FROM big a, big b, big c, big d;", "DROP TABLE big;")
+    monkeypatch.setattr(hrana, "DEFAULT_TIMEOUT", 0.05)  # the 160,000 rows take tursodb about 0.3 s
+    argv = ("--database", turso_server.url, "--migrations", str(migrations_dir.path))
+    code, out, err = run(capsys, *argv, "up")
+    assert code == 6
+    assert err == (f"vfmigrate: error: {turso_server.url}: 001_big.sql: the server did not answer within 0.05 s "
+                   "while it ran it; the server runs a migration whole or not at all: run 'vfmigrate status' to "
+                   "see which\n")
+    monkeypatch.setattr(hrana, "DEFAULT_TIMEOUT", 10.0)
+    deadline = time.monotonic() + 10
+    while (version := json.loads(run(capsys, *argv, "--json", "status")[1])["databases"][0]["current_version"]) == 0 \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert version == 1
+    assert on_server(turso_server.url)("SELECT count(*) FROM big") == [(160_020,)]  # applied whole
+    history = json.loads(run(capsys, *argv, "--json", "history")[1])["events"]
+    assert [(e["version"], e["status"]) for e in history] == [(1, "failed")]

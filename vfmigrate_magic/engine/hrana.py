@@ -64,7 +64,7 @@ from .errors import ConfigError, DatabaseError, DatabaseLocked, MigrationError, 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUT = 60.0  # seconds to wait for each answer (a client made without one reads it then)
 Value = int | float | str | bytes | None
 Condition = dict[str, Any]
 
@@ -72,10 +72,11 @@ Condition = dict[str, Any]
 class ServerError(DatabaseError):
     """The server cannot be reached, refused the request, answered something that is not
     Hrana, or a statement sent with :meth:`HranaClient.execute` failed. ``reason`` is the
-    server's or the network's own words; ``code`` the server's error code, if any."""
+    server's or the network's own words; ``code`` the server's error code, if any;
+    ``timed_out``: no answer came in time (the request may still be running on the server)."""
 
-    def __init__(self, url: str, reason: str, *, code: str | None = None) -> None:
-        self.url, self.reason, self.code = url, reason, code
+    def __init__(self, url: str, reason: str, *, code: str | None = None, timed_out: bool = False) -> None:
+        self.url, self.reason, self.code, self.timed_out = url, reason, code, timed_out
         super().__init__(f"{url}: {reason}")
 
 
@@ -157,9 +158,9 @@ class HranaClient:
     may keep for it. Raises ConfigError for a URL it cannot use; every call raises ServerError
     (or ServerLocked) in one line when the server cannot be reached or refuses."""
 
-    def __init__(self, url: str, auth_token: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, url: str, auth_token: str | None = None, timeout: float | None = None) -> None:
         self.url = url
-        self.timeout = timeout
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self._endpoint = endpoint(url)
         self._token = auth_token or None
         self._baton: str | None = None
@@ -238,11 +239,13 @@ class HranaClient:
             raise ServerError(self.url, self._scrub(_http_reason(exc, url, bool(self._token)))) from exc
         except (urllib.error.URLError, OSError, HTTPException) as exc:
             self._baton = self._base_url = None
-            if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+            timed_out = isinstance(exc, TimeoutError) or "timed out" in str(exc)
+            if timed_out:
                 reason = f"the server did not answer within {self.timeout:g} s"
             else:
                 reason = f"cannot reach the server ({getattr(exc, 'reason', None) or exc})"
-            raise ServerError(self.url, self._scrub(reason + "; check the URL and that the server runs")) from exc
+            raise ServerError(self.url, self._scrub(reason + "; check the URL and that the server runs"),
+                              timed_out=timed_out) from exc
         try:
             answer = json.loads(raw)
         except ValueError as exc:

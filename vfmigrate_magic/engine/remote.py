@@ -39,7 +39,7 @@ from .errors import (BadMigrationFile, DatabaseError, MigrationStopped, RefusedB
                      RemoteNotSupported)
 from .files import Migration
 from .history import EventLog, verified
-from .hrana import HranaClient, Value, endpoint
+from .hrana import HranaClient, ServerError, Value, endpoint
 from .remote_batch import MigrationBatch, MigrationOutcome
 from .results import (ExecutionMode, HistoryEvent, MigrationResult, RunReport, StatementResult, StatusReport,
                       display_path)
@@ -275,14 +275,20 @@ def _run(client: HranaClient, log: EventLog, target: Target, plan: list[Migratio
 
 def _send(batch: MigrationBatch, client: HranaClient, label: str, dry: bool,
           applied: tuple[int, ...]) -> tuple[MigrationOutcome, ...]:
-    """Run ``batch``. Ctrl-C while the server runs it (not a dry run's) leaves its fate to the
-    server: RemoteInterrupted says so."""
+    """Run ``batch``. Ctrl-C while the server runs it (not a dry run's), or no answer in time,
+    leaves its fate to the server: RemoteInterrupted, or a ServerError, says so."""
     try:
         return batch.run(client, applied=applied)
     except KeyboardInterrupt:
         if dry:
             raise
         raise RemoteInterrupted(batch.label, label) from None
+    except ServerError as exc:
+        if dry or not exc.timed_out:
+            raise
+        raise ServerError(label, f"{batch.label}: the server did not answer within {client.timeout:g} s while it ran "
+                                 "it; the server runs a migration whole or not at all: run 'vfmigrate status' to see "
+                                 "which", timed_out=True) from None
 
 
 def _result(m: Migration, direction: str, mode: ExecutionMode, outcome: MigrationOutcome) -> MigrationResult:
