@@ -421,3 +421,33 @@ def test_a_journal_left_by_a_run_killed_between_migrations_is_inert(three, db_pa
     commands.up(Target(database=db_path, migrations=three.path))
     assert [v for v, _ in tracked(db_path)] == [1, 2, 3]
     assert not _journal(db_path).exists()
+
+
+@pytest.fixture
+def orphaned(db_path, migrations_dir):
+    """A database whose orders already point at a missing user (a violation from before)."""
+    conn = sqlite3.connect(db_path)
+    conn.executescript("CREATE TABLE users (id INTEGER PRIMARY KEY);"
+                       "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id));"
+                       "INSERT INTO orders VALUES (1, 99);")
+    conn.close()
+    migrations_dir.add("001_notes.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY);", "DROP TABLE notes;")
+    return Target(db_path, migrations_dir.path)
+
+
+def test_the_report_names_violations_that_were_there_before_as_the_last_transaction_saw_them(orphaned, migrations_dir):
+    migrations_dir.add("002_tags.sql", "CREATE TABLE tags (id INTEGER PRIMARY KEY);", "DROP TABLE tags;")
+    for tx in ("file", "all"):
+        report = commands.up(orphaned, tx=tx)
+        assert (report.version_after, report.foreign_key_violations) == (2, ("orders rowid 1 -> users",))
+        commands.down(orphaned, all=True, backup=False)
+
+
+def test_after_a_no_transaction_migration_the_report_checks_the_database_itself(orphaned, migrations_dir):
+    # Run as written, outside any transaction: nothing checked it, so the final check must.
+    migrations_dir.write("002_more_orphans.sql", "-- vfmigrate: no-transaction\n-- === UP MIGRATION ===\n"
+                         "INSERT INTO orders VALUES (2, 98);\n-- === DOWN MIGRATION ===\n"
+                         "DELETE FROM orders WHERE id = 2;\n")
+    report = commands.up(orphaned)
+    assert report.version_after == 2
+    assert report.foreign_key_violations == ("orders rowid 1 -> users", "orders rowid 2 -> users")

@@ -21,6 +21,7 @@ from .results import ExecutionMode, HistoryEvent, MigrationResult, RunReport
 from .sqlite import (
     Transaction,
     database_path,
+    described,
     foreign_key_check,
     foreign_keys_off,
     integrity_check,
@@ -118,23 +119,29 @@ class Migrator:
                 raise
             applying = self.mode is ExecutionMode.APPLY
             saved = None
-            results = []
+            ran = PlanRun([])
             if migrations:
                 log.open()  # a run that cannot be recorded does not start
                 if applying and before_run is not None:
                     saved = before_run(before, migrations[0])
-                results = run_plan(conn, migrations, direction, self.mode, self.hooks, label, log, tx=self.tx)
-            changed = applying and any(not r.skipped for r in results)
+                ran = run_plan(conn, migrations, direction, self.mode, self.hooks, label, log, tx=self.tx)
+            changed = applying and any(not r.skipped for r in ran.results)
+            # What the last migration's transaction checked and recorded is what its COMMIT left:
+            # a large database's foreign keys are not scanned once more (unless a no-transaction
+            # migration ran last, which checked nothing).
+            known = changed and ran.state is not None and ran.state.seen is not None
             return RunReport(
                 database=label,
                 direction=direction,
                 mode=self.mode,
-                results=tuple(results),
+                results=tuple(ran.results),
                 version_before=before,
-                version_after=tracker.current_version() if applying else before,
+                version_after=(max(ran.state.rows, default=0) if known else tracker.current_version()) if applying
+                else before,
                 backup_path=saved,
                 integrity=integrity_check(conn) if changed and direction == "down" else "ok",
-                foreign_key_violations=foreign_key_check(conn) if changed else (),
+                foreign_key_violations=(described(ran.state.violations) if known else foreign_key_check(conn))
+                if changed else (),
                 warnings=tuple(f"{m.filename}: {w}" for m in migrations for w in m.warnings),
             )
 
@@ -183,8 +190,17 @@ def log_refusal(log: EventLog, label: str, direction: str, mode: ExecutionMode, 
         pass  # the log cannot be opened: the refusal itself is the news
 
 
+@dataclass(frozen=True, slots=True)
+class PlanRun:
+    """What :func:`run_plan` did: each migration's result, and the run's state (tracking rows
+    and foreign-key violations) as its last transaction left them (None: a dry run's)."""
+
+    results: list[MigrationResult]
+    state: RunState | None = None
+
+
 def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mode: ExecutionMode,
-             hooks: Hooks, label: str, log: EventLog, *, tx: str = "file") -> list[MigrationResult]:
+             hooks: Hooks, label: str, log: EventLog, *, tx: str = "file") -> PlanRun:
     """Run ``plan`` in order. APPLY: each migration with its tracking row in its own
     transaction (``tx="all"``: the whole plan in one, committed at the end, so a failure
     leaves the database as before the run; each migration is logged and reported once the
@@ -253,7 +269,7 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
                     log.write(ok_event(label, result))
                 if hooks.on_result is not None:
                     hooks.on_result(result)
-            return results
+            return PlanRun(results, None if dry else state)
         tracker = VersionTracker(conn)
         state = RunState(tracker, guard)
         ensured = False
@@ -281,7 +297,7 @@ def run_plan(conn: sqlite3.Connection, plan: list[Migration], direction: str, mo
             current = None  # done: an error in a callback is not this migration's failure
             if hooks.on_result is not None:
                 hooks.on_result(result)
-        return results
+        return PlanRun(results, state)
     except BaseException as exc:
         stopped = _stopped(exc, hooks)
         if current is not None:

@@ -206,7 +206,12 @@ def integrity_check(conn: sqlite3.Connection) -> str:
 
 def foreign_key_check(conn: sqlite3.Connection) -> tuple[str, ...]:
     """``PRAGMA foreign_key_check`` as readable lines; empty when every reference resolves."""
-    return tuple(_describe(row) for row in conn.execute("PRAGMA foreign_key_check"))
+    return described(conn.execute("PRAGMA foreign_key_check"))
+
+
+def described(rows) -> tuple[str, ...]:
+    """Rows of ``PRAGMA foreign_key_check`` as readable lines: ``orders rowid 7 -> users``."""
+    return tuple(_describe(row) for row in rows)
 
 
 def _describe(row: tuple) -> str:
