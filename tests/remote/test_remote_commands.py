@@ -308,3 +308,26 @@ def test_status_of_a_tracking_table_made_by_another_tool_is_refused(turso_server
         assert err == ("vfmigrate: error: schema_migrations has the columns (version), not vfmigrate's (version, "
                        "name, applied_at, checksum, execution_time_ms): another tool made it; migrate this database "
                        "with that tool, or rename its table. Nothing was changed.\n")
+
+
+def test_a_dry_run_counts_the_rows_at_risk_on_the_servers_data_as_a_local_one_does(turso_server, tmp_path, capsys):
+    folder = MigrationsDir(tmp_path / "risky")
+    folder.add("001_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, nick TEXT);\n"
+               "INSERT INTO users VALUES (1, 'a'), (2, 'b'), (3, 'c');", "DROP TABLE users;")
+    folder.add("002_prune.sql", "DELETE FROM users WHERE id > 1;\nALTER TABLE users DROP COLUMN nick;",
+               "ALTER TABLE users ADD COLUMN nick TEXT;")
+    remote, file = Target(None, folder.path, url=turso_server.url), Target(tmp_path / "local.db", folder.path)
+    for target in (remote, file):
+        commands.up(target, to=1)
+    before = snapshot(on_server(turso_server.url))
+
+    for direction, options in (("up", {}), ("down", {"all": True})):
+        counted = getattr(commands, direction)(remote, dry_run=True, **options)
+        assert counted.findings == getattr(commands, direction)(file, dry_run=True, **options).findings
+        assert counted.findings and counted.warnings == ()
+    code, out, _ = run(capsys, "--database", turso_server.url, "--migrations", str(folder.path), "up", "--dry-run")
+    assert code == 0
+    assert [line for line in out.splitlines() if "at risk" in line] == [
+        "  at risk: 002_prune.sql, statement 1 (line 7): delete users: 2 rows",
+        "  at risk: 002_prune.sql, statement 2 (line 8): drop-column users.nick: 1 row"]
+    assert snapshot(on_server(turso_server.url)) == before

@@ -51,8 +51,8 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
     A dry run counts the rows each statement puts at risk (``RunReport.findings``).
     ``migrations``: the folder's files, already read (a fleet reads them once for every
     database). ``follow``: ``on_statement``, ``on_wait`` and ``stop`` (see :class:`.run.Hooks`).
-    A remote database (``target.url``) goes to :func:`.remote.up`: no rows at risk counted, and
-    of ``follow`` only ``stop``, between migrations.
+    A remote database (``target.url``) goes to :func:`.remote.up`, of ``follow`` only ``stop``
+    (between migrations); its dry run's rows at risk are counted on a copy of its data.
     """
     if target.url is not None:
         from .files import discover
@@ -61,6 +61,8 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
         migrations = discover(target.migrations) if migrations is None else migrations
         report = remote_up(target, to=to, dry_run=dry_run, tx=tx, on_start=on_start, on_result=on_result,
                            stop=follow.get("stop"), migrations=migrations)
+        if dry_run and report.ran:
+            report = _counted_on_a_copy(report, target, up, to=to, tx=tx, migrations=migrations)
         return _warn_if_empty(report, target, migrations)
     from .files import validate_all
     from .history import EventLog
@@ -106,9 +108,13 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
     if target.url is not None:
         from .remote import down as remote_down
 
-        return remote_down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=backup,
-                           backup_keep=backup_keep, tx=tx, on_start=on_start, on_result=on_result,
-                           stop=follow.get("stop"), migrations=migrations)
+        report = remote_down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=backup,
+                             backup_keep=backup_keep, tx=tx, on_start=on_start, on_result=on_result,
+                             stop=follow.get("stop"), migrations=migrations)
+        if dry_run and report.ran:
+            report = _counted_on_a_copy(report, target, down, steps=steps, to=to, all=all, tx=tx,
+                                        migrations=migrations)
+        return report
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
@@ -348,6 +354,21 @@ def _local_only(target: Target, what: str, hint: str = "") -> None:
         from .remote import refuse
 
         refuse(target, what, hint)
+
+
+def _counted_on_a_copy(report: RunReport, target: Target, command, **options) -> RunReport:
+    """A remote dry run's ``report`` with the rows at risk that the same dry run counts on a copy
+    of the server's data (pulled into a temporary file, as ``lint`` does). The server's own
+    rehearsal stands: when the copy cannot count, a warning says why instead."""
+    from .errors import MigrationError
+    from .remote import local_copy
+
+    try:
+        with local_copy(target) as copy:
+            counted = command(copy, dry_run=True, **options)
+    except MigrationError as exc:
+        return replace(report, warnings=(*report.warnings, f"rows at risk not counted on a copy of the data: {exc}"))
+    return replace(report, findings=counted.findings)
 
 
 def _with_findings(report: RunReport, watch) -> RunReport:
