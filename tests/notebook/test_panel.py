@@ -141,6 +141,19 @@ def test_the_picker_switches_between_configured_databases(tmp_path):
     assert not (tmp_path / "settings.db").exists()
 
 
+def test_on_a_fleet_pattern_the_picker_lists_each_file_and_up_migrates_the_picked_one(tmp_path):
+    write_migration(tmp_path / "migrations", "001_a.sql", "CREATE TABLE a (x);", "DROP TABLE a;")
+    (tmp_path / "tenants").mkdir()
+    for name in ("east", "west", "north"):
+        sqlite3.connect(tmp_path / "tenants" / f"{name}.db").close()
+    panel = MigrationPanel(database="tenants/*.db", threaded=False)
+    assert panel.picker.options == ("tenants/east.db", "tenants/north.db", "tenants/west.db")
+    panel.picker.value = "tenants/west.db"
+    panel.up.click()
+    assert versions(tmp_path / "tenants" / "west.db") == [1]
+    assert [objects(tmp_path / "tenants" / f"{n}.db") for n in ("east", "north")] == [set(), set()]
+
+
 def test_the_magic_opens_the_panel(ip, app):
     panel = ip.run_line_magic("migrate", "panel --database app.db")
     assert isinstance(panel, MigrationPanel)
