@@ -129,19 +129,23 @@ class Migrator:
             # What the last migration's transaction checked and recorded is what its COMMIT left:
             # a large database's foreign keys are not scanned once more (unless a no-transaction
             # migration ran last, which checked nothing).
-            known = changed and ran.state is not None and ran.state.seen is not None
+            after, violations = before, ()
+            if changed and ran.state is not None and ran.state.seen is not None:
+                after, violations = max(ran.state.rows, default=0), described(ran.state.violations)
+            elif changed:
+                after, violations = tracker.current_version(), foreign_key_check(conn)
+            elif applying:  # nothing ran here: another runner may have
+                after = tracker.current_version()
             return RunReport(
                 database=label,
                 direction=direction,
                 mode=self.mode,
                 results=tuple(ran.results),
                 version_before=before,
-                version_after=(max(ran.state.rows, default=0) if known else tracker.current_version()) if applying
-                else before,
+                version_after=after,
                 backup_path=saved,
                 integrity=integrity_check(conn) if changed and direction == "down" else "ok",
-                foreign_key_violations=(described(ran.state.violations) if known else foreign_key_check(conn))
-                if changed else (),
+                foreign_key_violations=violations,
                 warnings=tuple(f"{m.filename}: {w}" for m in migrations for w in m.warnings),
             )
 
