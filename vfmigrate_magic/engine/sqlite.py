@@ -28,18 +28,19 @@ def connect(path: str | os.PathLike[str], *, create: bool = False, readonly: boo
     """
     db = Path(path)
     require_folder(db)
-    shown = display_path(str(db))
-    if db.exists() and not db.is_file():
-        raise DatabaseError(f"{shown}: is not a file; point --database at a SQLite file")
-    if not create and not db.exists():
-        raise DatabaseError(f"{shown}: no such database; run 'vfmigrate up' to create it, or fix the path")
-    if not readonly and db.exists() and not os.access(db, os.W_OK):
-        raise DatabaseError(f"{shown}: cannot write, the database is read-only (no write permission on the file); "
-                            "check the file's permissions. Nothing was changed.")
+    exists = db.exists()
+    if exists and not db.is_file():
+        raise DatabaseError(f"{display_path(str(db))}: is not a file; point --database at a SQLite file")
+    if not create and not exists:
+        raise DatabaseError(f"{display_path(str(db))}: no such database; run 'vfmigrate up' to create it, or fix "
+                            "the path")
+    if not readonly and exists and not os.access(db, os.W_OK):
+        raise DatabaseError(f"{display_path(str(db))}: cannot write, the database is read-only (no write permission "
+                            "on the file); check the file's permissions. Nothing was changed.")
     if not readonly and not os.access(db.parent, os.W_OK):
-        raise DatabaseError(f"{shown}: cannot write, the folder {display_path(str(db.parent))} is read-only "
-                            "(SQLite keeps its journal beside the database); check the folder's permissions. "
-                            "Nothing was changed.")
+        raise DatabaseError(f"{display_path(str(db))}: cannot write, the folder {display_path(str(db.parent))} is "
+                            "read-only (SQLite keeps its journal beside the database); check the folder's "
+                            "permissions. Nothing was changed.")
     try:
         try:
             return _open(db, "ro" if readonly else ("rwc" if create else "rw"), busy_timeout)
