@@ -331,3 +331,32 @@ def test_a_dry_run_counts_the_rows_at_risk_on_the_servers_data_as_a_local_one_do
         "  at risk: 002_prune.sql, statement 1 (line 7): delete users: 2 rows",
         "  at risk: 002_prune.sql, statement 2 (line 8): drop-column users.nick: 1 row"]
     assert snapshot(on_server(turso_server.url)) == before
+
+
+def test_schema_and_diff_from_database_read_the_servers_schema_as_a_files(turso_server, tmp_path, capsys):
+    folder = plain_copy("settings", tmp_path / "plain")
+    remote, file = Target(None, folder, url=turso_server.url), Target(tmp_path / "local.db", folder)
+    for target in (remote, file):
+        commands.up(target)
+    before = snapshot(on_server(turso_server.url))
+
+    def shape(schema):  # tursodb stores each CREATE rewritten (spacing, and without COLLATE): not the text
+        return ([(t.name, [(c.name, c.type, c.notnull, c.pk) for c in t.columns], [i.name for i in t.indexes])
+                 for t in schema.tables], [v.name for v in schema.views], [g.name for g in schema.triggers])
+    assert shape(commands.schema(remote)) == shape(commands.schema(file))
+    (tmp_path / "want.sql").write_text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n")
+    outputs = []
+    for database in (turso_server.url, str(tmp_path / "local.db")):
+        for argv in (["schema", "--format", "mermaid"],
+                     ["diff", "--want", str(tmp_path / "want.sql"), "--from-database", "--print"]):
+            code, out, err = run(capsys, "--database", database, "--migrations", str(folder), *argv)
+            assert (code, err) == (0, "")
+            outputs.append(out)
+    remote_mermaid, remote_diff, local_mermaid, local_diff = outputs
+    assert remote_mermaid == local_mermaid
+
+    def up_section(text):
+        return text.split("-- === UP MIGRATION ===")[1].split("-- === DOWN MIGRATION ===")[0]
+    assert up_section(remote_diff) == up_section(local_diff)
+    assert "CREATE TABLE notes" in up_section(remote_diff) and "DROP TABLE" in up_section(remote_diff)
+    assert snapshot(on_server(turso_server.url)) == before

@@ -314,15 +314,19 @@ def _log_verified(target: Target, report: VerifyReport) -> None:
 
 
 def schema(target: Target, *, at: int | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Schema:
-    """``target``'s schema: the database's (read-only), or with ``at`` the one its migration
-    files give at that version, replayed in memory (no database needed)."""
+    """``target``'s schema: the database's (read-only; a server's too), or with ``at`` the one
+    its migration files give at that version, replayed in memory (no database needed)."""
     from .diff import migrations_schema
     from .files import discover
     from .schema import read_schema
 
     if at is not None:
         return migrations_schema(discover(target.migrations), at)
-    _local_only(target, "schema", "schema --at VERSION gives the migration files' schema")
+    if target.url is not None:  # made again, without rows, in memory
+        from .remote import schema_copy
+
+        with contextlib.closing(schema_copy(target)) as conn:
+            return read_schema(conn)
     if not target.database.exists():
         require_folder(target.database)
         raise DatabaseError(f"{display_path(str(target.database))}: the database does not exist yet; "
@@ -341,7 +345,6 @@ def diff(target: Target, want: str, *, name: str = "schema_change", print_only: 
     from .files import discover
 
     if from_database:
-        _local_only(target, "diff --from-database", "diff without it starts from the migration files' schema")
         current = schema(target, busy_timeout=busy_timeout)
     else:  # a folder not made yet holds no migrations: the first one starts from nothing
         current = migrations_schema(discover(target.migrations) if target.migrations.exists() else [])

@@ -19,7 +19,8 @@ and the notebook's frames show them unchanged:
 
 The server has no ``PRAGMA foreign_key_check`` (tursodb), so none runs, and the report says so.
 ``lint`` and ``verify`` run on a copy of the server's data pulled into a temporary file
-(:func:`local_copy`); schema, diff from the database and restore are refused (:func:`refuse`).
+(:func:`local_copy`); schema and diff from the database read its schema made again without rows
+(:func:`schema_copy`); restore is refused (:func:`refuse`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
+import sqlite3
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -178,6 +180,26 @@ def local_copy(target: Target) -> Iterator[Target]:
 
     with tempfile.TemporaryDirectory(prefix="vfmigrate-copy-") as folder, _client(target) as client:
         yield Target(pull(client, Path(folder) / "copy.db"), target.migrations, target.name)
+
+
+def schema_copy(target: Target) -> sqlite3.Connection:
+    """The server's schema, without its rows: every table, index, view and trigger of
+    ``sqlite_schema`` made again, in the order the server made them, in an in-memory SQLite
+    database (``schema`` and ``diff --from-database`` read it as a file's). Read-only on the
+    server; raises ServerError, or DatabaseError naming an object SQLite here cannot make."""
+    from .remote_backup import SCHEMA
+
+    with _client(target) as client:
+        objects = [(name, sql) for _, name, _, sql in client.execute(SCHEMA + " ORDER BY rowid").rows
+                   if sql and not name.startswith("sqlite_")]
+    conn = sqlite3.connect(":memory:")
+    for name, sql in objects:
+        try:
+            conn.execute(sql)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise DatabaseError(f"{target.location}: cannot read the schema of {name} here ({exc})") from exc
+    return conn
 
 
 def event_log_of(target: Target) -> EventLog:
