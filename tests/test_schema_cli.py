@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
+from datetime import date
 
 from helpers import file_digest
 
+from vfmigrate_magic import cli
 from vfmigrate_magic.engine.compare import same_schema
 from vfmigrate_magic.engine.schema import load_schema, read_schema
 
@@ -165,3 +167,12 @@ def test_a_rebuild_that_fails_half_way_leaves_the_callers_connection_as_it_was(m
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM users").fetchone() == (1,)
     conn.close()
+
+
+def test_diff_print_shows_the_file_it_would_write_with_todays_date(tmp_path, capsys):
+    (tmp_path / "want.sql").write_text("CREATE TABLE notes (id INTEGER PRIMARY KEY);\n")
+    code = cli.main(["--migrations", str(tmp_path / "migrations"), "diff", "--want", str(tmp_path / "want.sql"),
+                     "--print"])
+    out = capsys.readouterr().out
+    assert code == 0 and f"-- Date: {date.today().isoformat()}\n" in out
+    assert not (tmp_path / "migrations").exists()  # --print writes nothing

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .config import Target
@@ -82,7 +83,7 @@ def write_diff(target: Target, want: str | os.PathLike[str], current: Schema, *,
     up, down = _section(found.up, _notes(found)), _section(found.down)
     if print_only:
         label = f"{next_version(target.migrations):03d}_{clean}"
-        body = render(label, up, down, description=description, author=author)
+        body = render(label, up, down, description=description, author=author, on=date.today().isoformat())
         return DiffResult(str(want), found.changes, body, None, found.down_refused)
     created = create_migration(target.migrations, clean, up=up, down=down, description=description, author=author)
     return DiffResult(str(want), found.changes, Path(created.path).read_text(encoding="utf-8"), created.path,
