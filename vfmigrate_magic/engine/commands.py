@@ -56,13 +56,13 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False,
     """
     if target.url is not None:
         from .files import discover
-        from .remote import up as remote_up
+        from .remote import counted_on_a_copy, up as remote_up
 
         migrations = discover(target.migrations) if migrations is None else migrations
         report = remote_up(target, to=to, dry_run=dry_run, tx=tx, on_start=on_start, on_result=on_result,
                            stop=follow.get("stop"), migrations=migrations)
         if dry_run and report.ran:
-            report = _counted_on_a_copy(report, target, up, to=to, tx=tx, migrations=migrations)
+            report = counted_on_a_copy(report, target, up, to=to, tx=tx, migrations=migrations)
         return _warn_if_empty(report, target, migrations)
     from .files import validate_all
     from .history import EventLog
@@ -106,14 +106,14 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
     """Roll back the newest applied migration(s) of ``target`` (see RollbackManager);
     ``migrations`` and ``follow`` as for :func:`up`, and so is a remote database's."""
     if target.url is not None:
-        from .remote import down as remote_down
+        from .remote import counted_on_a_copy, down as remote_down
 
         report = remote_down(target, steps=steps, to=to, all=all, dry_run=dry_run, backup=backup,
                              backup_keep=backup_keep, tx=tx, on_start=on_start, on_result=on_result,
                              stop=follow.get("stop"), migrations=migrations)
         if dry_run and report.ran:
-            report = _counted_on_a_copy(report, target, down, steps=steps, to=to, all=all, tx=tx,
-                                        migrations=migrations)
+            report = counted_on_a_copy(report, target, down, steps=steps, to=to, all=all, tx=tx,
+                                       migrations=migrations)
         return report
     from .rollback import RollbackManager
 
@@ -357,21 +357,6 @@ def _local_only(target: Target, what: str, hint: str = "") -> None:
         from .remote import refuse
 
         refuse(target, what, hint)
-
-
-def _counted_on_a_copy(report: RunReport, target: Target, command, **options) -> RunReport:
-    """A remote dry run's ``report`` with the rows at risk that the same dry run counts on a copy
-    of the server's data (pulled into a temporary file, as ``lint`` does). The server's own
-    rehearsal stands: when the copy cannot count, a warning says why instead."""
-    from .errors import MigrationError
-    from .remote import local_copy
-
-    try:
-        with local_copy(target) as copy:
-            counted = command(copy, dry_run=True, **options)
-    except MigrationError as exc:
-        return replace(report, warnings=(*report.warnings, f"rows at risk not counted on a copy of the data: {exc}"))
-    return replace(report, findings=counted.findings)
 
 
 def _with_findings(report: RunReport, watch) -> RunReport:

@@ -37,8 +37,8 @@ from pathlib import Path
 from . import history as event_log
 from .backup import BackupFile, backup_path, list_backups, prune
 from .config import Target
-from .errors import (BadMigrationFile, DatabaseError, MigrationStopped, RefusedByState, RemoteInterrupted,
-                     RemoteNotSupported)
+from .errors import (BadMigrationFile, DatabaseError, MigrationError, MigrationStopped, RefusedByState,
+                     RemoteInterrupted, RemoteNotSupported)
 from .files import Migration
 from .history import EventLog, verified
 from .hrana import HranaClient, ServerError, Value, endpoint
@@ -200,6 +200,20 @@ def schema_copy(target: Target) -> sqlite3.Connection:
             conn.close()
             raise DatabaseError(f"{target.location}: cannot read the schema of {name} here ({exc})") from exc
     return conn
+
+
+def counted_on_a_copy(report: RunReport, target: Target, command, **options) -> RunReport:
+    """A remote dry run's ``report`` with the rows at risk that ``command`` (``commands.up`` or
+    ``commands.down``), run as a dry run on a copy of the server's data (:func:`local_copy`, as
+    ``lint`` does), counts. The server's own rehearsal stands: when the copy cannot count, a
+    warning says why instead."""
+    try:
+        with local_copy(target) as copy:
+            counted = command(copy, dry_run=True, **options)
+    except MigrationError as exc:
+        return dataclasses.replace(report, warnings=(*report.warnings,
+                                                     f"rows at risk not counted on a copy of the data: {exc}"))
+    return dataclasses.replace(report, findings=counted.findings)
 
 
 def event_log_of(target: Target) -> EventLog:
