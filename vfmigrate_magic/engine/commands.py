@@ -226,7 +226,8 @@ def check(target: Target) -> int:
     return len(migrations)
 
 
-def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> LintReport:
+def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+         migrations: list[Migration] | None = None) -> LintReport:
     """Run every pending UP (``down``: the DOWN of every applied migration, newest first, as
     ``down --all`` would) inside a transaction that is rolled back, counting the rows each
     statement puts at risk (:class:`.lint.RiskMeter`). The database is left byte-for-byte as it
@@ -241,7 +242,8 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
         from .remote import local_copy
 
         with local_copy(target) as copy:
-            return replace(lint(copy, down=down, busy_timeout=busy_timeout), database=target.location)
+            return replace(lint(copy, down=down, busy_timeout=busy_timeout, migrations=migrations),
+                           database=target.location)
     meter = RiskMeter()
     exists = target.database.exists()
     failed = ""
@@ -257,9 +259,10 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
                                       state_dir=target.state_dir)
             conn = connect(target.database, busy_timeout=busy_timeout)
             with _opened(conn, str(target.database), busy_timeout):
-                checked = len(manager.rollback(conn, all=True, database=str(target.database)).ran)
+                checked = len(manager.rollback(conn, all=True, database=str(target.database),
+                                               migrations=migrations).ran)
         else:
-            checked = len(up(target, dry_run=True, busy_timeout=busy_timeout, watch=meter).ran)
+            checked = len(up(target, dry_run=True, busy_timeout=busy_timeout, watch=meter, migrations=migrations).ran)
     except MigrationInterrupted:
         raise
     except MigrationFailed as exc:  # what it counted up to there stands; later migrations need this one
@@ -269,7 +272,8 @@ def lint(target: Target, *, down: bool = False, busy_timeout: float = DEFAULT_BU
                       exists=exists, failed=failed)
 
 
-def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> VerifyReport:
+def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+           migrations: list[Migration] | None = None) -> VerifyReport:
     """Prove each pending migration's DOWN reverses its UP (``all``: every migration, replayed
     from an empty database), on a copy in memory. The database is never touched; the outcomes
     are logged in its event log, so status can say which files were verified."""
@@ -278,18 +282,18 @@ def verify(target: Target, *, all: bool = False, busy_timeout: float = DEFAULT_B
     exists = target.url is not None or (target.database is not None and target.database.exists())
     if all or not exists:
         shown = target.location if target.url is not None else str(target.database or ":memory:")
-        report = run_verify(None, target.migrations, all=all, database=shown)
+        report = run_verify(None, target.migrations, all=all, database=shown, migrations=migrations)
     elif target.url is not None:  # from the server's data, pulled into a temporary file
         from .remote import local_copy
 
         with local_copy(target) as copy:
             conn = connect(copy.database, readonly=True, busy_timeout=busy_timeout)
             with _opened(conn, target.location, busy_timeout):
-                report = run_verify(conn, target.migrations, database=target.location)
+                report = run_verify(conn, target.migrations, database=target.location, migrations=migrations)
     else:
         conn = connect(target.database, readonly=True, busy_timeout=busy_timeout)
         with _opened(conn, str(target.database), busy_timeout):
-            report = run_verify(conn, target.migrations, database=str(target.database))
+            report = run_verify(conn, target.migrations, database=str(target.database), migrations=migrations)
     if exists:  # what status's reversible column says, for as long as each file is unchanged
         _log_verified(target, report)
     return report

@@ -170,9 +170,9 @@ def task_for(command: str, settings, *, to: int | None = None, dry_run: bool = F
     if command == "status":
         return functools.partial(commands.status, busy_timeout=settings.busy_timeout)
     if command == "lint":
-        return functools.partial(_lint, down=down, busy_timeout=settings.busy_timeout)
+        return functools.partial(commands.lint, down=down, busy_timeout=settings.busy_timeout)
     if command == "verify":
-        return functools.partial(_verify, all=all, busy_timeout=settings.busy_timeout)
+        return functools.partial(commands.verify, all=all, busy_timeout=settings.busy_timeout)
     raise ValueError(f"no fleet mode for {command!r}")
 
 
@@ -194,18 +194,6 @@ def run_command(command: str, settings, options: dict, *, jobs: int = 1, keep_go
 
     report = run(settings.targets, task, folders, jobs=jobs, keep_going=keep_going, canary=canary, on_outcome=said)
     return report, tally
-
-
-def _lint(target: Target, *, migrations=None, down: bool, busy_timeout: float):
-    from . import commands
-
-    return commands.lint(target, down=down, busy_timeout=busy_timeout)
-
-
-def _verify(target: Target, *, migrations=None, all: bool, busy_timeout: float):
-    from . import commands
-
-    return commands.verify(target, all=all, busy_timeout=busy_timeout)
 
 
 def run(targets: Sequence[Target], task: Task, folders: dict[Path, list[Migration]], *, jobs: int = 1,

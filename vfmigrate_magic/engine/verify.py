@@ -96,13 +96,14 @@ class Fingerprint:
 
 
 def verify(conn: sqlite3.Connection | None, migrations_dir: str | os.PathLike[str], *, all: bool = False,
-           database: str = "") -> VerifyReport:
+           database: str = "", migrations: list[Migration] | None = None) -> VerifyReport:
     """Verify that each DOWN reverses its UP, on a copy in memory. Read-only on ``conn``.
 
     ``conn``: the real database (None when its file does not exist yet). Without ``all``,
     each pending migration of ``conn`` is verified, in version order, on a copy made with the
     backup API; with ``all`` (or no ``conn``), every migration of the folder is replayed from
-    an empty database. ``database``: the name in the report (default: ``conn``'s file).
+    an empty database. ``database``: the name in the report (default: ``conn``'s file);
+    ``migrations``: the folder's files, already read (a fleet reads them once).
 
     For each: UP, DOWN (must give back the schema and rows from before the UP), UP again
     (must give what the first UP gave; tried only when the DOWN passed). The copy then goes
@@ -114,7 +115,8 @@ def verify(conn: sqlite3.Connection | None, migrations_dir: str | os.PathLike[st
     before running anything: TrackingTableError, ChecksumMismatch, OutOfOrder.
     """
     folder = Path(migrations_dir)
-    migrations = discover(folder)
+    if migrations is None:
+        migrations = discover(folder)
     replayed = all or conn is None
     label = database or (database_path(conn) if conn is not None else None) or ":memory:"
     copy = sqlite3.connect(":memory:", isolation_level=None)
