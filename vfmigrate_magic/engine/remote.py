@@ -86,10 +86,9 @@ def status(target: Target, *, migrations: list[Migration] | None = None) -> Stat
     Read-only (the server and this folder); raises ServerError, TrackingTableError."""
     from .status import migration_status
 
-    with _client(target) as client:
-        applied = VersionTracker(_Rows(client)).applied()
-    return migration_status(None, target.migrations, database=target.location, db_name=target.name,
-                            verified=verified(local_base(target)), migrations=migrations, applied=applied)
+    with _client(target) as client:  # the tracking rows are read through _Rows, as a file's are
+        return migration_status(_Rows(client), target.migrations, database=target.location, db_name=target.name,
+                                verified=verified(local_base(target)), migrations=migrations)
 
 
 def history(target: Target) -> list[HistoryEvent]:

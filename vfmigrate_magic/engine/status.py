@@ -9,31 +9,28 @@ from pathlib import Path
 
 from .files import Migration, discover
 from .results import MigrationState, StatusEntry, StatusReport
-from .tracker import AppliedMigration, VersionTracker
+from .tracker import VersionTracker
 
 
 def migration_status(conn: sqlite3.Connection | None, migrations_dir: str | os.PathLike[str], *,
                      database: str = ":memory:", db_name: str | None = None,
                      verified: Mapping[str, bool] | None = None,
-                     migrations: list[Migration] | None = None,
-                     applied: Mapping[int, AppliedMigration] | None = None) -> StatusReport:
+                     migrations: list[Migration] | None = None) -> StatusReport:
     """Compare the folder's files with ``schema_migrations``. Changes neither the database nor
     the folder. ``verified``: checksum -> the last ``verify`` outcome of a file with it;
     ``migrations``: the folder's files when the caller has read them already (a fleet).
 
-    ``conn`` may be None for a database that does not exist yet (everything is pending). A
+    ``conn`` may be None for a database that does not exist yet (everything is pending); a
+    remote database's is the adapter its tracking rows are read through (``remote._Rows``). A
     migrations folder that does not exist yet holds no migrations (the report says so).
-    ``applied``: the tracking rows, already read (a remote database's); ``conn`` is then not
-    used. Raises BadMigrationFile for a malformed folder, TrackingTableError for a tracking
-    table edited by hand.
+    Raises BadMigrationFile for a malformed folder, TrackingTableError for a tracking table
+    edited by hand.
     """
     folder_exists = migrations is not None or Path(migrations_dir).is_dir()
     if migrations is None:
         migrations = discover(migrations_dir) if folder_exists else []
     files = {m.version: m for m in migrations}
-    exists = conn is not None or applied is not None
-    if applied is None:
-        applied = VersionTracker(conn).applied() if conn is not None else {}
+    applied = VersionTracker(conn).applied() if conn is not None else {}
     current = max(applied, default=0)
     verified = verified or {}
     entries = []
@@ -56,7 +53,7 @@ def migration_status(conn: sqlite3.Connection | None, migrations_dir: str | os.P
         migrations_dir=str(migrations_dir),
         current_version=current,
         entries=tuple(entries),
-        exists=exists,
+        exists=conn is not None,
         db_name=db_name,
         folder_exists=folder_exists,
     )
