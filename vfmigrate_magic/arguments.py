@@ -14,6 +14,8 @@ from .engine.files import MAX_VERSION
 COMMANDS = ("up", "down", "status", "create", "history", "check", "lint", "verify", "schema", "diff", "backups",
             "restore")
 SCHEMA_FORMATS = ("text", "sql", "mermaid", "json")
+# The commands that run over a fleet (a --database pattern): they take --jobs, --keep-going, --canary.
+FLEET_COMMANDS = ("up", "down", "status", "lint", "verify")
 
 
 def needs_database(args: argparse.Namespace) -> bool:
@@ -98,6 +100,8 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         add_target_options(p, argparse.SUPPRESS, token=with_cli_flags)
+        if name in FLEET_COMMANDS:
+            add_fleet_options(p)
         return p
 
     up = command("up", "apply every pending migration, in version order")
@@ -118,10 +122,7 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     down.add_argument("--no-backup", dest="backup", action="store_false", default=None,
                       help="skip the online backup written beside the database first (env VFMIGRATE_BACKUP=0)")
 
-    for fleet_command in (up, down):
-        add_fleet_options(fleet_command)
     status = command("status", "current version; applied, pending, modified and missing migrations")
-    add_fleet_options(status)
     status.add_argument("--check", action="store_true", help="for CI: exit 3 on drift (a modified, missing or "
                         "out-of-order migration), 8 when migrations are pending, 0 when up to date")
     create = command("create", "write the next migration file, NNN_name.sql, with its header filled in")
@@ -134,8 +135,6 @@ def build_parser(prog: str = "vfmigrate", parser_class: type[argparse.ArgumentPa
     verify = command("verify", "prove each pending migration's DOWN reverses its UP, on a copy in memory "
                      "(exit 7 if one does not)")
     verify.add_argument("--all", action="store_true", help="every migration, replayed from an empty database")
-    add_fleet_options(lint)
-    add_fleet_options(verify)
     schema = command("schema", "the database's schema: tables, columns, keys, indexes, views, triggers")
     schema.add_argument("--format", choices=SCHEMA_FORMATS, default="text",
                         help="text (default); sql: CREATE statements that replay into an empty database; "

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .arguments import build_parser, needs_database
+from .arguments import FLEET_COMMANDS, build_parser, needs_database
 from .engine import commands, config
 from .engine.errors import MigrationError
 from .engine.results import display_path, plural
@@ -202,9 +202,8 @@ def _cmd_backups(args, settings: config.Settings, results: list) -> int:
     for target in settings.targets:
         found = commands.backups(target)
         results.append((target, found))
-        kept = target.base.parent
         where = (f"beside {display_path(str(target.database))}" if target.url is None and target.state_dir is None
-                 else f"in {display_path(str(kept))}")
+                 else f"in {display_path(str(target.base.parent))}")
         print(f"{target.label}: " + (f"{plural(len(found), 'backup')} {where}, oldest first" if found
                                      else f"no backups {where}"))
         for backup in found:
@@ -227,8 +226,6 @@ COMMANDS = {"up": _cmd_up, "down": _cmd_down, "status": _cmd_status, "create": _
 
 
 # -- fleets: a --database pattern -----------------------------------------------------------------
-
-FLEET_COMMANDS = ("up", "down", "status", "lint", "verify")
 
 
 def _cmd_fleet(args, settings: config.Settings, results: list) -> int:

@@ -21,7 +21,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, output_can_be_silenced
 from traitlets import Bool, Float, Unicode
 
-from ..arguments import needs_database
+from ..arguments import FLEET_COMMANDS, needs_database
 from ..engine import commands
 from ..engine.config import Settings, Target
 from ..engine.create import write_named
@@ -31,8 +31,6 @@ from . import actions, frames, hints
 from .cell import read_cell
 from .parsing import migrate_parser, migration_parser, parse, schema_parser
 from .running import run_with_progress, written
-
-FLEET_COMMANDS = ("up", "down", "status", "lint", "verify")  # with a --database pattern: engine/fleet.py
 
 
 def _usage(parser) -> str:
