@@ -205,24 +205,22 @@ def resolve(
             chosen = replace(chosen, database=here / arg_db if url is None else None,
                              url=checked_url(url, "--database") if url is not None else None)
         targets = (replace(chosen, migrations=(here / arg_mig) if arg_mig else chosen.migrations),)
-    elif url is not None:
-        url = checked_url(url, "--database" if database is not None else "DATABASE_PATH")
-        match = next((t for t in configured.values() if t.url == url), None)
+    elif url is not None or arg_db is not None or env_db is not None:
+        # A server or a file, given by argument or environment; a configured database that is the
+        # same one lends its name and migrations folder.
+        if url is not None:
+            url = checked_url(url, "--database" if database is not None else "DATABASE_PATH")
+            path = None
+            match = next((t for t in configured.values() if t.url == url), None)
+        else:
+            path = here / (arg_db or Path(env_db))
+            match = next((t for t in configured.values() if t.database is not None and _same(t.database, path)),
+                         None)
         if arg_mig is not None or env_mig is not None:
             folder = here / (arg_mig or Path(env_mig))
         else:
             folder = match.migrations if match is not None else here / DEFAULT_MIGRATIONS
-        targets = (Target(None, folder, match.name if match else None, url=url),)
-    elif arg_db is not None or env_db is not None:
-        path = here / (arg_db or Path(env_db))
-        match = next((t for t in configured.values() if t.database is not None and _same(t.database, path)), None)
-        if arg_mig is not None or env_mig is not None:
-            folder = here / (arg_mig or Path(env_mig))
-        elif match is not None:
-            folder = match.migrations
-        else:
-            folder = here / DEFAULT_MIGRATIONS
-        targets = (Target(path, folder, match.name if match else None),)
+        targets = (Target(path, folder, match.name if match else None, url=url),)
     elif configured:
         if arg_mig is not None or env_mig is not None:
             raise ConfigError(
