@@ -93,6 +93,7 @@ class RunProgress:
         step = f"{self.statement}, " if self.statement else ""
         elapsed = self.elapsed if now is None else now - self._started
         return f"{self.running}: {step}running for {elapsed:.1f} s"
+
     def on_result(self, result: MigrationResult) -> None:
         self.done += 1
         self.running = None
