@@ -58,3 +58,19 @@ def app(tmp_path: Path):
                     "CREATE UNIQUE INDEX idx_users_email ON users(email);",
                     "DROP INDEX idx_users_email;")
     return tmp_path
+
+
+@pytest.fixture
+def two_databases(tmp_path):
+    """A pyproject.toml naming two databases, each with its own migrations folder."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.vfmigrate.databases.settings]\npath = "data/settings.db"\nmigrations = "m/settings"\n\n'
+        '[tool.vfmigrate.databases.graph]\npath = "data/graph.db"\nmigrations = "m/graph"\n', encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    write_migration(tmp_path / "m/settings", "001_create_settings.sql", "CREATE TABLE settings (k TEXT, v TEXT);",
+                    "DROP TABLE settings;")
+    write_migration(tmp_path / "m/graph", "001_create_nodes.sql", "CREATE TABLE nodes (id INTEGER PRIMARY KEY);",
+                    "DROP TABLE nodes;")
+    write_migration(tmp_path / "m/graph", "002_create_edges.sql", "CREATE TABLE edges (a INTEGER, b INTEGER);",
+                    "DROP TABLE edges;")
+    return tmp_path

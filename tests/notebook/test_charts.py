@@ -25,22 +25,6 @@ def on_app(ip, app):
     return ip
 
 
-@pytest.fixture
-def two_databases(ip, tmp_path):
-    """A pyproject.toml naming two databases: settings (one migration) and graph (two)."""
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.vfmigrate.databases.settings]\npath = "data/settings.db"\nmigrations = "m/settings"\n\n'
-        '[tool.vfmigrate.databases.graph]\npath = "data/graph.db"\nmigrations = "m/graph"\n', encoding="utf-8")
-    (tmp_path / "data").mkdir()
-    write_migration(tmp_path / "m/settings", "001_create_settings.sql", "CREATE TABLE settings (k TEXT, v TEXT);",
-                    "DROP TABLE settings;")
-    write_migration(tmp_path / "m/graph", "001_create_nodes.sql", "CREATE TABLE nodes (id INTEGER PRIMARY KEY);",
-                    "DROP TABLE nodes;")
-    write_migration(tmp_path / "m/graph", "002_create_edges.sql", "CREATE TABLE edges (a INTEGER, b INTEGER);",
-                    "DROP TABLE edges;")
-    return ip
-
-
 def bars(fig: Figure) -> list:
     (ax,) = fig.axes
     return list(ax.patches)
@@ -95,9 +79,9 @@ def test_timing_chart_of_a_history_labels_downs_and_dry_runs_and_leaves_out_rest
     assert [p.get_width() for p in bars(fig)] == history["duration_ms"].iloc[:4].tolist()
 
 
-def test_timing_chart_groups_and_colours_the_bars_per_database(two_databases):
-    two_databases.run_line_magic("migrate", "up")
-    status = two_databases.run_line_magic("migrate", "status")
+def test_timing_chart_groups_and_colours_the_bars_per_database(ip, two_databases):
+    ip.run_line_magic("migrate", "up")
+    status = ip.run_line_magic("migrate", "status")
     fig = charts.timing_chart(status)
     assert tick_labels(fig) == ["001_create_settings", "001_create_nodes", "002_create_edges"]
     assert [p.get_width() for p in bars(fig)] == status["execution_time_ms"].tolist()
@@ -132,10 +116,10 @@ def test_version_timeline_steps_through_the_version_after_each_applied_event(on_
     assert fig.axes[0].get_legend() is None  # one database: nothing to tell apart
 
 
-def test_version_timeline_draws_one_line_per_database(two_databases):
-    two_databases.run_line_magic("migrate", "up")
-    two_databases.run_line_magic("migrate", "down --db graph")
-    history = two_databases.run_line_magic("migrate", "history")
+def test_version_timeline_draws_one_line_per_database(ip, two_databases):
+    ip.run_line_magic("migrate", "up")
+    ip.run_line_magic("migrate", "down --db graph")
+    history = ip.run_line_magic("migrate", "history")
     fig = charts.version_timeline(history)
     lines = fig.axes[0].get_lines()
     assert [line.get_label() for line in lines] == ["settings", "graph"]

@@ -257,22 +257,6 @@ def test_line_options_beat_config_which_beats_the_environment(ip, app, monkeypat
     assert versions(app / "config.db") == [1]
 
 
-@pytest.fixture
-def two_databases(tmp_path):
-    """A pyproject.toml naming two databases, each with its own migrations folder."""
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.vfmigrate.databases.settings]\npath = "data/settings.db"\nmigrations = "m/settings"\n\n'
-        '[tool.vfmigrate.databases.graph]\npath = "data/graph.db"\nmigrations = "m/graph"\n', encoding="utf-8")
-    (tmp_path / "data").mkdir()
-    write_migration(tmp_path / "m/settings", "001_create_settings.sql", "CREATE TABLE settings (k TEXT, v TEXT);",
-                    "DROP TABLE settings;")
-    write_migration(tmp_path / "m/graph", "001_create_nodes.sql", "CREATE TABLE nodes (id INTEGER PRIMARY KEY);",
-                    "DROP TABLE nodes;")
-    write_migration(tmp_path / "m/graph", "002_create_edges.sql", "CREATE TABLE edges (a INTEGER, b INTEGER);",
-                    "DROP TABLE edges;")
-    return tmp_path
-
-
 def test_configured_databases_report_together_with_a_database_column(ip, two_databases, capsys):
     up = ip.run_line_magic("migrate", "up")
     assert up[["database", "version", "name"]].values.tolist() == [
