@@ -450,23 +450,16 @@ def test_the_dark_theme_keeps_every_text_readable(panel, lab, screenshots):
 
         readable("a successful long Up")
         # Each end state, drawn in the dark theme (the screenshots in docs/ come from here).
-        panel.picker.select_option("shop")
-        panel.button("Dry run").click()
-        expect(panel.result).to_contain_text("dry run: nothing changed", timeout=WAIT)
-        panel.wait_idle()
-        readable("a dry run")
-        panel.root.screenshot(path=str(screenshots / "panel-dry-run-dark.png"))
-        panel.button("Up").click()
-        expect(panel.result).to_contain_text("✓ Up: 2 migrations applied", timeout=WAIT)
-        panel.wait_idle()
-        readable("an Up")
-        panel.root.screenshot(path=str(screenshots / "panel-up-dark.png"))
-        panel.picker.select_option("catalog")
-        panel.button("Up").click()
-        expect(panel.result).to_contain_text("✗ Up failed", timeout=WAIT)
-        panel.wait_idle()
-        readable("a failed Up")
-        panel.root.screenshot(path=str(screenshots / "panel-failed-dark.png"))
+        for database, button, said, what, name in (
+                ("shop", "Dry run", "dry run: nothing changed", "a dry run", "dry-run"),
+                ("shop", "Up", "✓ Up: 2 migrations applied", "an Up", "up"),
+                ("catalog", "Up", "✗ Up failed", "a failed Up", "failed")):
+            panel.picker.select_option(database)
+            panel.button(button).click()
+            expect(panel.result).to_contain_text(said, timeout=WAIT)
+            panel.wait_idle()
+            readable(what)
+            panel.root.screenshot(path=str(screenshots / f"panel-{name}-dark.png"))
         write(lab.workspace / "migrations" / "big", "002_count_again.sql",
               "CREATE TABLE event_totals_again (events INTEGER);\nINSERT INTO event_totals_again\n"
               f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LONG_ROWS})\n"
