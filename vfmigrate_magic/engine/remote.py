@@ -113,19 +113,9 @@ def up(target: Target, *, to: int | None = None, dry_run: bool = False, tx: str 
     runner = MigrationRunner(target.migrations, mode, tx=tx)
     if migrations is None:
         migrations = runner.migrations()
-    with _client(target) as client, event_log_of(target) as log:
-        rows = _Rows(client)
-        applied = VersionTracker(rows).applied()  # one read for the version before and the plan
-        before = max(applied, default=0)
-        plan = _plan(log, target, "up", mode, lambda: runner.plan(rows, to, migrations=migrations, applied=applied))
-        results = []
-        if plan:
-            log.open()  # a run that cannot be recorded does not start
-            results = _run(client, log, target, plan, "up", mode, tx, on_start, on_result, stop)
-        changed = mode is ExecutionMode.APPLY and any(not r.skipped for r in results)
-        after = VersionTracker(rows).current_version() if changed else before
-    return RunReport(target.location, "up", mode, tuple(results), before, after,
-                     warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings), foreign_keys_checked=False)
+    return _migrate(target, "up", mode, tx, lambda rows, applied: runner.plan(rows, to, migrations=migrations,
+                                                                              applied=applied),
+                    on_start, on_result, stop)
 
 
 def down(target: Target, *, steps: int | None = None, to: int | None = None, all: bool = False,
@@ -136,31 +126,51 @@ def down(target: Target, *, steps: int | None = None, to: int | None = None, all
     ``commands.down`` does a file's: first (unless ``backup`` is off, or a dry run) a backup
     pulled into ``.vfmigrate/``, then each DOWN with the removal of its tracking row as one
     batch, then ``integrity_check``. Raises as it does, and ServerError."""
-    from .remote_backup import pull
     from .rollback import RollbackManager
 
     mode = ExecutionMode.DRY_RUN if dry_run else ExecutionMode.APPLY
     manager = RollbackManager(target.migrations, mode, tx=tx)
-    base = local_base(target)
+    report = _migrate(target, "down", mode, tx,
+                      lambda rows, applied: manager.plan(rows, steps=steps, to=to, all=all, migrations=migrations,
+                                                         applied=applied),
+                      on_start, on_result, stop, backup=backup)
+    if report.backup_path and backup_keep is not None:
+        report = dataclasses.replace(report, pruned_backups=prune(local_base(target), backup_keep))
+    return report
+
+
+def _migrate(target: Target, direction: str, mode: ExecutionMode, tx: str,
+             planner: Callable[[_Rows, dict], list[Migration]], on_start: Callable | None,
+             on_result: Callable | None, stop, *, backup: bool = False) -> RunReport:
+    """What ``up`` and ``down`` share: the tracking rows read once (for the version before and
+    the plan), ``planner(rows, applied)`` with a file's checks, a backup pulled first when
+    ``backup`` (and applying), the batches, and the report. The version after is what the
+    tracking rows read and the batches' outcomes give, not another read; a down's
+    ``integrity_check`` is asked of the server."""
     saved = None
     with _client(target) as client, event_log_of(target) as log:
         rows = _Rows(client)
         applied = VersionTracker(rows).applied()
         before = max(applied, default=0)
-        plan = _plan(log, target, "down", mode,
-                     lambda: manager.plan(rows, steps=steps, to=to, all=all, migrations=migrations, applied=applied))
+        plan = _plan(log, target, direction, mode, lambda: planner(rows, applied))
         results = []
         if plan:
             log.open()  # a run that cannot be recorded does not start
             if backup and mode is ExecutionMode.APPLY:
-                saved = str(pull(client, backup_path(base, f"v{before}")))
-            results = _run(client, log, target, plan, "down", mode, tx, on_start, on_result, stop)
+                from .remote_backup import pull
+
+                saved = str(pull(client, backup_path(local_base(target), f"v{before}")))
+            results = _run(client, log, target, plan, direction, mode, tx, on_start, on_result, stop)
         changed = mode is ExecutionMode.APPLY and any(not r.skipped for r in results)
-        after = VersionTracker(rows).current_version() if changed else before
-        integrity = "; ".join(str(r[0]) for r in rows.execute("PRAGMA integrity_check")) if changed else "ok"
-    pruned = prune(base, backup_keep) if saved and backup_keep is not None else ()
-    return RunReport(target.location, "down", mode, tuple(results), before, after, saved, integrity,
-                     warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings), pruned_backups=pruned,
+        integrity = "ok"
+        if changed and direction == "down":
+            integrity = "; ".join(str(r[0]) for r in rows.execute("PRAGMA integrity_check"))
+    versions = set(applied)
+    if mode is ExecutionMode.APPLY:  # a skipped one: another runner did the same meanwhile
+        ran = {r.version for r in results}
+        versions = versions | ran if direction == "up" else versions - ran
+    return RunReport(target.location, direction, mode, tuple(results), before, max(versions, default=0), saved,
+                     integrity, warnings=tuple(f"{m.filename}: {w}" for m in plan for w in m.warnings),
                      foreign_keys_checked=False)
 
 
