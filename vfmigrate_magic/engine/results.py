@@ -240,6 +240,13 @@ class StatusReport:
     def pending(self) -> tuple[StatusEntry, ...]:
         return tuple(e for e in self.entries if e.state in (MigrationState.PENDING, MigrationState.OUT_OF_ORDER))
 
+    @property
+    def applied(self) -> tuple[StatusEntry, ...]:
+        """The migrations with a tracking row (applied, its file changed, or its file missing):
+        what a ``down`` would roll back, oldest first."""
+        return tuple(e for e in self.entries if e.state in (MigrationState.APPLIED, MigrationState.MODIFIED,
+                                                             MigrationState.MISSING))
+
     def __str__(self) -> str:
         title = f"{self.db_name}: " if self.db_name else ""
         lines = [f"{title}{display_path(self.database)}  (migrations: {display_path(self.migrations_dir)})"]

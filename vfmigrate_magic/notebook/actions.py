@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..engine import commands, config
 from ..engine.config import Settings, Target
 from ..engine.errors import MigrationError, MigrationInterrupted, MigrationStopped
-from ..engine.results import MigrationState, RunReport, StatusReport
+from ..engine.results import RunReport, StatusReport
 from ..engine.sqlite import DEFAULT_BUSY_TIMEOUT
 from .progress import RunProgress
 
@@ -40,8 +40,7 @@ def planned(target: Target, direction: str, *, to: int | None = None, steps: int
         report = commands.status(target, busy_timeout=busy_timeout)
     if direction == "up":
         return sum(1 for e in report.pending if to is None or e.version <= to)
-    applied = [e for e in report.entries if e.state in (MigrationState.APPLIED, MigrationState.MODIFIED,
-                                                         MigrationState.MISSING)]
+    applied = report.applied
     if steps is not None:
         return min(steps, len(applied))
     if to is not None:

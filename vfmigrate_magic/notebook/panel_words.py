@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from ..engine.results import ExecutionMode, MigrationState, RunReport, StatusReport, plural
 
-APPLIED_STATES = (MigrationState.APPLIED, MigrationState.MODIFIED, MigrationState.MISSING)
-
 
 def outcome(report: RunReport) -> str:
     """What an Up, Down or Dry run did, in one line for the result line."""
@@ -57,7 +55,7 @@ def button_states(status: StatusReport | None, to: int | None, *, backup: bool =
         "dry_run": (not refusal, f"Dry run: {refusal}" if refusal else
                     f"Dry run: run {which}{upto} in a transaction, count the rows at risk, and roll back"),
     }
-    applied = [e for e in entries if e.state in APPLIED_STATES]
+    applied = status.applied
     if not applied:
         states["down"] = (False, "Down: nothing to roll back (version 0)")
         return states
