@@ -164,11 +164,6 @@ def _duration_text(value) -> str:
     return "" if pd.isna(value) else DURATION_FORMAT.format(value)
 
 
-def database_label(target: Target) -> str:
-    """How a frame names a database: its configured name, else its path as the user gave it."""
-    return target.label
-
-
 def _frame(rows: Iterable[dict], columns: Sequence[str], database: str | None = None) -> pd.DataFrame:
     return _typed(MigrationFrame(list(rows), columns=list(columns)), columns, database)
 
@@ -226,8 +221,8 @@ def status_frames(reports: Sequence[tuple[Target, StatusReport]]) -> pd.DataFram
     """``status_frame`` of one database, or all of them in one frame with a database column."""
     if len(reports) == 1:
         return status_frame(reports[0][1])
-    df = _concat([status_frame(r, database_label(t)) for t, r in reports], STATUS_COLUMNS)
-    df.attrs.update(current_version={database_label(t): r.current_version for t, r in reports})
+    df = _concat([status_frame(r, t.label) for t, r in reports], STATUS_COLUMNS)
+    df.attrs.update(current_version={t.label: r.current_version for t, r in reports})
     return df
 
 
@@ -259,7 +254,7 @@ def run_frames(reports: Sequence[tuple[Target, RunReport]]) -> pd.DataFrame:
     if len(reports) == 1:
         return run_frame(reports[0][1])
     dry = any(r.mode is ExecutionMode.DRY_RUN for _, r in reports)
-    return _concat([run_frame(r, database_label(t)) for t, r in reports], DRY_RUN_COLUMNS if dry else RUN_COLUMNS)
+    return _concat([run_frame(r, t.label) for t, r in reports], DRY_RUN_COLUMNS if dry else RUN_COLUMNS)
 
 
 def statements_frame(report: RunReport) -> pd.DataFrame:
@@ -287,7 +282,7 @@ def history_frames(histories: Sequence[tuple[Target, Sequence[HistoryEvent]]]) -
     """The history of one database, or of all of them in one frame ordered by time."""
     if len(histories) == 1:
         return history_frame(histories[0][1])
-    df = _concat([history_frame(e, database_label(t)) for t, e in histories], HISTORY_COLUMNS)
+    df = _concat([history_frame(e, t.label) for t, e in histories], HISTORY_COLUMNS)
     return df.sort_values("at", kind="stable", ignore_index=True)
 
 
@@ -320,7 +315,7 @@ def backups_frame(backups: Sequence[tuple[Target, Sequence]]) -> pd.DataFrame:
     """``backups``: one row per backup file, oldest first: path, the version it holds, when
     it was written (UTC) and its size in bytes; with a database column for several."""
     several = len(backups) > 1
-    rows = [{**({"database": database_label(t)} if several else {}), "path": display_path(b.path),
+    rows = [{**({"database": t.label} if several else {}), "path": display_path(b.path),
              "version": b.version, "created_at": b.created_at[:19].replace("T", " "), "size": b.size}
             for t, found in backups for b in found]
     df = MigrationFrame(rows, columns=(["database"] if several else []) + BACKUP_COLUMNS)

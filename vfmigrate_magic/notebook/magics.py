@@ -175,7 +175,7 @@ class MigrateMagics(Magics):
         report, tally = fleet.run_command(
             command, settings, vars(args), jobs=args.jobs, keep_going=args.keep_going, canary=args.canary,
             check=getattr(args, "check", False),
-            say=lambda target, line: print(f"{frames.database_label(target)}: {line}", flush=True))
+            say=lambda target, line: print(f"{target.label}: {line}", flush=True))
         if any(o.failed for o in report.outcomes):
             raise MigrationError(tally.summary(report))
         print(tally.summary(report))
@@ -211,7 +211,7 @@ class MigrateMagics(Magics):
     def _cmd_check(self, args, settings: Settings):
         import pandas as pd
 
-        rows = [{"database": frames.database_label(t), "migrations": display_path(str(t.migrations)),
+        rows = [{"database": t.label, "migrations": display_path(str(t.migrations)),
                  "files": commands.check(t), "ok": True} for t in settings.targets]
         return pd.DataFrame(rows, columns=["database", "migrations", "files", "ok"])
 

@@ -73,7 +73,7 @@ class MigrationPanel:
                                        busy_timeout=busy_timeout, backup=backup)
         self.settings = settings
         self.threaded = threaded
-        self.targets = {frames.database_label(t): t for t in settings.targets}
+        self.targets = {t.label: t for t in settings.targets}
         self.status: StatusReport | None = None  # as last read
         self.report: RunReport | None = None  # what the last Up, Down or Dry run did
         self.page = 0  # of the applied migrations in the table, 0: the newest

@@ -66,7 +66,7 @@ def print_summary(targets, target: Target, report: RunReport) -> None:
     if report.findings:
         lines.append(f"Rows at risk ({plural(len(report.findings), 'finding')}, counted on the real data and rolled back):")
     if len(targets) > 1:
-        lines = [f"{frames.database_label(target)}:"] + [f"  {line}" for line in lines]
+        lines = [f"{target.label}:"] + [f"  {line}" for line in lines]
     print("\n".join(lines))
     if report.findings:
         from IPython.display import display
