@@ -19,7 +19,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-TIME_COLUMNS = ("duration_ms", "execution_time_ms")
+from .frames import TIME_COLUMNS, time_column
+
 RUN_DIRECTIONS = ("up", "down")
 WIDTH = 8.0  # inches: about the width of a notebook's output area at the default dpi
 BAR_INCHES = 0.3  # height given to each bar (or pair of bars) of a chart
@@ -88,7 +89,7 @@ def timing_chart(df: pd.DataFrame, title: str = "Execution time per migration") 
     time of 0: the tracking table rounds to whole milliseconds).
     """
     _require(df, ("version", "name"), "timing_chart")
-    column = next((c for c in TIME_COLUMNS if c in df.columns), None)
+    column = time_column(df)
     if column is None:
         raise ValueError(f"timing_chart needs a {' or '.join(TIME_COLUMNS)} column; "
                          f"this frame has: {', '.join(map(str, df.columns)) or 'no columns'}")

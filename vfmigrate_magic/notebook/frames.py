@@ -50,6 +50,9 @@ _DTYPES = {
 }
 
 
+# The time columns, in the order a table or chart of times takes them: a run's measured
+# duration_ms, else the tracking table's execution_time_ms.
+TIME_COLUMNS = ("duration_ms", "execution_time_ms")
 # Durations (``duration_ms``, ``execution_time_ms``) everywhere in the notebook layer: float
 # milliseconds with three decimals, so whole and sub-millisecond times read alike.
 DURATION_FORMAT = "{:.3f}"
@@ -147,6 +150,11 @@ def _cell_texts(values: pd.Series) -> list[str]:
     else:
         texts = map(str, values)
     return ["" if missing else escape(text, quote=False) for text, missing in zip(texts, values.isna())]
+
+
+def time_column(df: pd.DataFrame) -> str | None:
+    """The first of TIME_COLUMNS that ``df`` has (None: none)."""
+    return next((c for c in TIME_COLUMNS if c in df.columns), None)
 
 
 def is_number_column(values: pd.Series) -> bool:

@@ -15,9 +15,8 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from . import theme
-from .frames import DURATION_FORMAT, NUMBER_CELL, TEXT_CELL, is_number_column
+from .frames import DURATION_FORMAT, NUMBER_CELL, TEXT_CELL, TIME_COLUMNS, is_number_column, time_column
 
-TIME_COLUMNS = ("duration_ms", "execution_time_ms")
 # The bars of timing_bars: a blue at 40% opacity, so what lies under the number is the table's
 # own background tinted blue: light blue under near-black text in the light theme (about 12:1),
 # dark blue under white text in the dark theme (about 10:1). An opaque light blue (#7cb5ec, the
@@ -41,7 +40,7 @@ def timing_bars(df: pd.DataFrame, column: str | None = None, *, color: str = BAR
     """``df`` with its time column (``duration_ms``, else ``execution_time_ms``) drawn as bars,
     times in milliseconds with three decimals."""
     if column is None:
-        column = next((c for c in TIME_COLUMNS if c in df.columns), None)
+        column = time_column(df)
         if column is None:
             raise ValueError(f"no time column in this frame: expected one of {', '.join(TIME_COLUMNS)}")
     styler = _styler(df).bar(subset=[column], color=color, vmin=0)
