@@ -12,7 +12,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import DatabaseError, UsageError
@@ -90,34 +90,45 @@ def backup(conn: sqlite3.Connection, target: Path, *, waiting: Callable[[float],
     db = database_path(conn)
     if db is None:
         raise DatabaseError("an in-memory database cannot be backed up to a file")
-    partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    with Transaction(conn, db, rollback=True, waiting=waiting):  # waiting: see Transaction
-        try:
-            if os.name == "posix" and journal_mode(conn) in _ROLLBACK_JOURNAL_MODES:
-                import shutil  # only a down with a backup needs it
+    # waiting: see Transaction. The copy is made under the write lock, so no one writes meanwhile.
+    with Transaction(conn, db, rollback=True, waiting=waiting), written(target) as partial:
+        if os.name == "posix" and journal_mode(conn) in _ROLLBACK_JOURNAL_MODES:
+            import shutil  # only a down with a backup needs it
 
-                shutil.copyfile(db, partial)  # sendfile(2) on Linux
-            else:
-                source = sqlite3.connect(f"file:{uri_path(Path(db))}?mode=ro", uri=True)
-                dest = sqlite3.connect(partial)
-                try:
-                    source.backup(dest)
-                finally:
-                    dest.close()
-                    source.close()
-            sync_path(partial)
-            os.replace(partial, target)
-            sync_path(target.parent)
-        except BaseException as exc:
-            partial.unlink(missing_ok=True)
-            if isinstance(exc, (OSError, sqlite3.Error)):
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                raise DatabaseError(
-                    f"{display_path(str(target))}: cannot write the backup ({reason}); free some space or fix the "
-                    "folder's permissions, or roll back without one (--no-backup). Nothing was changed."
-                ) from exc
-            raise
+            shutil.copyfile(db, partial)  # sendfile(2) on Linux
+        else:
+            source = sqlite3.connect(f"file:{uri_path(Path(db))}?mode=ro", uri=True)
+            dest = sqlite3.connect(partial)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+                source.close()
     return target
+
+
+@contextlib.contextmanager
+def written(target: Path) -> Iterator[Path]:
+    """The file a backup is written to in the block: ``target`` + ``.partial``, then synced,
+    renamed to ``target`` and the folder synced, so a killed or failed backup never leaves a
+    file under a backup's name. When the block (or that) fails, the partial file and any
+    journal of it are removed, and an OSError or sqlite3 error becomes one DatabaseError line."""
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
+    try:
+        yield partial
+        sync_path(partial)
+        os.replace(partial, target)
+        sync_path(target.parent)
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)
+        Path(f"{partial}-journal").unlink(missing_ok=True)
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise DatabaseError(
+                f"{display_path(str(target))}: cannot write the backup ({reason}); free some space or fix the "
+                "folder's permissions, or roll back without one (--no-backup). Nothing was changed."
+            ) from exc
+        raise
 
 
 def sync_path(path: Path) -> None:

@@ -12,16 +12,14 @@ as ``<name>.partial``, checked (``integrity_check``), synced and renamed, as a f
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from pathlib import Path
 
-from .backup import PARTIAL_SUFFIX, sync_path
+from .backup import written
 from .compare import quote
 from .errors import DatabaseError
 from .hrana import IS_AUTOCOMMIT, HranaClient, Result, ServerError, Step, and_, not_, ok
-from .results import display_path
 from .sqlite import integrity_check
 
 SCHEMA = "SELECT type, name, tbl_name, sql FROM sqlite_schema"
@@ -73,9 +71,9 @@ def _rowid(sql: str) -> str | None:
 def _write(target: Path, tables: list[tuple[str, str, str | None]], rows: list[Result],
            sequence: tuple, others: list[str]) -> None:
     """The tables with their rows, ``sqlite_sequence``, then the other objects (so no trigger
-    fires on the copied rows), in one transaction into ``target.partial``; checked, synced, renamed."""
-    partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    try:
+    fires on the copied rows), in one transaction into ``target``, checked (:func:`.backup.written`:
+    as ``.partial`` first, synced, renamed)."""
+    with written(target) as partial:
         conn = sqlite3.connect(partial, isolation_level=None)
         try:
             conn.execute("BEGIN")
@@ -97,15 +95,3 @@ def _write(target: Path, tables: list[tuple[str, str, str | None]], rows: list[R
             conn.close()
         if integrity != "ok":
             raise sqlite3.DatabaseError(f"integrity_check says {integrity}")
-        sync_path(partial)
-        os.replace(partial, target)
-        sync_path(target.parent)
-    except BaseException as exc:
-        partial.unlink(missing_ok=True)
-        Path(f"{partial}-journal").unlink(missing_ok=True)
-        if isinstance(exc, (OSError, sqlite3.Error)):
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise DatabaseError(f"{display_path(str(target))}: cannot write the backup ({reason}); free some space or "
-                                "fix the folder's permissions, or roll back without one (--no-backup). "
-                                "Nothing was changed.") from exc
-        raise
