@@ -43,7 +43,6 @@ class RunProgress:
         self.statement = ""  # "statement 2 of 6" while one runs
         self.waiting: float | None = None  # seconds waited for the write lock, while waiting
         self.stop = threading.Event()
-        self.interrupted = False
         self._started = self._shown = clock()
         if bar is not None:
             bar.min, bar.max, bar.value, bar.bar_style = 0, max(total, 1), 0, ""
@@ -62,11 +61,6 @@ class RunProgress:
         return {"on_start": self.on_start, "on_result": self.on_result, "on_statement": self.on_statement,
                 "on_wait": self.on_wait, "stop": self.stop,
                 "progress_handler": self.handler, "progress_every": PROGRESS_EVERY}
-
-    @property
-    def cancelled(self) -> bool:
-        """Stop was asked for."""
-        return self.stop.is_set()
 
     def on_start(self, migration: Migration, direction: str) -> None:
         self.running = migration.label
@@ -114,7 +108,6 @@ class RunProgress:
             self._show_running(self.clock())
             return 0
         except KeyboardInterrupt:  # the kernel's stop button, arriving inside SQLite
-            self.interrupted = True
             return 1
 
     def _show_running(self, now: float, *, force: bool = False) -> None:
