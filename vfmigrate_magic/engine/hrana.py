@@ -107,10 +107,6 @@ def and_(*conds: Condition) -> Condition:
     return {"type": "and", "conds": list(conds)}
 
 
-def or_(*conds: Condition) -> Condition:
-    return {"type": "or", "conds": list(conds)}
-
-
 IS_AUTOCOMMIT: Condition = {"type": "is_autocommit"}
 
 
